@@ -1,0 +1,200 @@
+/**
+ * Every error this library raises on purpose derives from {@link ProxyStoreError}.
+ * Each class sets a literal `name`, accepts `cause` and keeps its data in fields,
+ * so callers can branch on `instanceof` or `err.name` and read the facts.
+ */
+
+/** Base class of all ProxyStore errors. */
+export class ProxyStoreError extends Error {
+  override readonly name: string = 'ProxyStoreError';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** A bad argument or option: the message names it, the value, and what to do. */
+export class InvalidArgumentError extends ProxyStoreError {
+  override readonly name: string = 'InvalidArgumentError';
+  readonly argument: string;
+
+  constructor(argument: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.argument = argument;
+  }
+
+  /** Builds the shared message shape: `Invalid <argument> (<value>): <reason>.` */
+  static format(
+    argument: string,
+    value: unknown,
+    reason: string,
+  ): InvalidArgumentError {
+    const shown = describeValue(value);
+    const end = reason.endsWith('.') ? '' : '.';
+    return new InvalidArgumentError(
+      argument,
+      `Invalid ${argument} (${shown}): ${reason}${end}`,
+    );
+  }
+}
+
+/** `registerStore()` found another store under the same name. */
+export class StoreExistsError extends ProxyStoreError {
+  override readonly name = 'StoreExistsError';
+  readonly storeName: string;
+
+  constructor(storeName: string, options?: ErrorOptions) {
+    super(
+      `A store named '${storeName}' is already registered. ` +
+        'Pass existOk=true to replace it, or unregister it first.',
+      options,
+    );
+    this.storeName = storeName;
+  }
+}
+
+/** A proxy's factory is not a `StoreFactory` where one is required. */
+export class ProxyStoreFactoryError extends ProxyStoreError {
+  override readonly name = 'ProxyStoreFactoryError';
+}
+
+/** Resolving a proxy failed; `cause` holds the original error. */
+export class ProxyResolveError extends ProxyStoreError {
+  override readonly name: string = 'ProxyResolveError';
+}
+
+/** The store has no object under the proxy's key (evicted, or never written). */
+export class ProxyResolveMissingKeyError extends ProxyResolveError {
+  override readonly name = 'ProxyResolveMissingKeyError';
+  readonly key: unknown;
+  readonly storeName: string;
+  readonly connectorKind: string;
+
+  constructor(
+    key: unknown,
+    storeName: string,
+    connectorKind: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `Proxy cannot resolve its target: store '${storeName}' ` +
+        `(connector '${connectorKind}') has no object under key ` +
+        `${describeValue(key)}. This usually means the object was evicted ` +
+        '(for example by a proxy made with evict: true) or never written.',
+      options,
+    );
+    this.key = key;
+    this.storeName = storeName;
+    this.connectorKind = connectorKind;
+  }
+}
+
+/** `store.proxy()` was given a value that cannot stand behind a proxy. */
+export class NonProxiableTypeError extends ProxyStoreError {
+  override readonly name = 'NonProxiableTypeError';
+  readonly value: unknown;
+
+  constructor(value: unknown, options?: ErrorOptions) {
+    super(
+      `Cannot proxy ${describeValue(value)}: null, undefined, booleans and ` +
+        'symbols have identity semantics a proxy cannot keep. ' +
+        'Pass skipNonProxiable: true to get the value back unchanged.',
+      options,
+    );
+    this.value = value;
+  }
+}
+
+/** Serializing or deserializing a value failed; `cause` holds the original error. */
+export class SerializationError extends ProxyStoreError {
+  override readonly name = 'SerializationError';
+  readonly key: unknown;
+
+  constructor(message: string, options?: ErrorOptions & { key?: unknown }) {
+    super(message, options);
+    this.key = options?.key;
+  }
+}
+
+/** Base of the per-backend connector errors. */
+export class ConnectorError extends ProxyStoreError {
+  override readonly name: string = 'ConnectorError';
+  /** The connector kind, for example `'file'` or `'redis'`. */
+  readonly connectorKind: string;
+
+  constructor(connectorKind: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.connectorKind = connectorKind;
+  }
+}
+
+/** A connector kind named in a config or reference is not registered. */
+export class UnknownConnectorKindError extends ConnectorError {
+  override readonly name = 'UnknownConnectorKindError';
+}
+
+/** Raised by {@link LocalConnector}. */
+export class LocalConnectorError extends ConnectorError {
+  override readonly name = 'LocalConnectorError';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super('local', message, options);
+  }
+}
+
+/** Raised by {@link FileConnector}. */
+export class FileConnectorError extends ConnectorError {
+  override readonly name = 'FileConnectorError';
+  readonly path: string | undefined;
+
+  constructor(message: string, options?: ErrorOptions & { path?: string }) {
+    super('file', message, options);
+    this.path = options?.path;
+  }
+}
+
+/** The synchronous bridge failed (start-up, timeout, re-entrant use). */
+export class BridgeError extends ProxyStoreError {
+  override readonly name: string = 'BridgeError';
+}
+
+/** A blocking bridge call waited longer than its timeout. */
+export class BridgeTimeoutError extends BridgeError {
+  override readonly name = 'BridgeTimeoutError';
+  readonly timeoutMs: number;
+
+  constructor(message: string, timeoutMs: number, options?: ErrorOptions) {
+    super(message, options);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** Short, safe description of a value for error messages. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  switch (typeof value) {
+    case 'string': {
+      const cut = value.length > 80 ? `${value.slice(0, 77)}...` : value;
+      return JSON.stringify(cut);
+    }
+    case 'bigint':
+      return `${value}n`;
+    case 'symbol':
+      return value.toString();
+    case 'function':
+      return `function ${value.name || '(anonymous)'}`;
+    case 'object': {
+      try {
+        const json = JSON.stringify(value);
+        if (json !== undefined && json.length <= 120) return json;
+      } catch {
+        // fall through to the constructor name
+      }
+      const ctor = (value as { constructor?: { name?: string } }).constructor;
+      return `a ${ctor?.name ?? 'object'}`;
+    }
+    default:
+      return String(value);
+  }
+}
