@@ -198,3 +198,46 @@ export function describeValue(value: unknown): string {
       return String(value);
   }
 }
+
+/** An endpoint's configuration, process or server failed; names the endpoint. */
+export class EndpointError extends ProxyStoreError {
+  override readonly name: string = 'EndpointError';
+  /** The endpoint's name (or id when no name is known), if any. */
+  readonly endpoint: string | undefined;
+
+  constructor(
+    message: string,
+    options?: ErrorOptions & { endpoint?: string | undefined },
+  ) {
+    super(message, options);
+    this.endpoint = options?.endpoint;
+  }
+}
+
+/**
+ * Raised by `EndpointConnector`: no running endpoint was found, the endpoint
+ * answered with an error status, or the connection failed mid-request.
+ */
+export class EndpointConnectorError extends ConnectorError {
+  override readonly name = 'EndpointConnectorError';
+  /** HTTP status the endpoint answered with; undefined for network faults. */
+  readonly status: number | undefined;
+  /** The endpoint's own text message for the failure, if it sent one. */
+  readonly serverMessage: string | undefined;
+  /** Address of the endpoint the request went to, if one was chosen. */
+  readonly address: string | undefined;
+
+  constructor(
+    message: string,
+    options?: ErrorOptions & {
+      status?: number | undefined;
+      serverMessage?: string | undefined;
+      address?: string | undefined;
+    },
+  ) {
+    super('endpoint', message, options);
+    this.status = options?.status;
+    this.serverMessage = options?.serverMessage;
+    this.address = options?.address;
+  }
+}
