@@ -241,3 +241,33 @@ export class EndpointConnectorError extends ConnectorError {
     this.address = options?.address;
   }
 }
+
+/**
+ * Raised by `RedisConnector`: the server refused or lost the connection, a
+ * command timed out, or the server rejected a command (for example a value
+ * above its `proto-max-bulk-len`). `address` is the server (or cluster seed
+ * nodes) as `host:port`; `reply` is the Redis error reply, when there is one.
+ */
+export class RedisConnectorError extends ConnectorError {
+  override readonly name = 'RedisConnectorError';
+  /** The server address, `host:port` (comma-separated for a cluster). */
+  readonly address: string;
+  /** The Redis command that failed, for example `'GET'` or `'MSET'`. */
+  readonly command: string | undefined;
+  /** The server's error reply (`ERR ...`), when the server answered. */
+  readonly reply: string | undefined;
+
+  constructor(
+    address: string,
+    message: string,
+    options?: ErrorOptions & {
+      command?: string | undefined;
+      reply?: string | undefined;
+    },
+  ) {
+    super('redis', message, options);
+    this.address = address;
+    this.command = options?.command;
+    this.reply = options?.reply;
+  }
+}
