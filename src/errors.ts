@@ -199,6 +199,64 @@ export function describeValue(value: unknown): string {
   }
 }
 
+/**
+ * Raised by the distributed in-memory (DIM) connectors (`websocket`, `ucx`).
+ * `address` is the peer or server involved, as `host:port`.
+ */
+export class DimConnectorError extends ConnectorError {
+  override readonly name: string = 'DimConnectorError';
+  readonly address: string;
+
+  constructor(
+    connectorKind: string,
+    address: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(connectorKind, message, options);
+    this.address = address;
+  }
+}
+
+/** A DIM peer is gone, refused the connection, or closed it mid-request. */
+export class DimPeerUnavailableError extends DimConnectorError {
+  override readonly name: string = 'DimPeerUnavailableError';
+}
+
+/** A DIM peer did not answer within the connector's timeout. */
+export class DimTimeoutError extends DimPeerUnavailableError {
+  override readonly name = 'DimTimeoutError';
+  readonly timeoutMs: number;
+
+  constructor(
+    connectorKind: string,
+    address: string,
+    timeoutMs: number,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(connectorKind, address, message, options);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * A DIM chunk frame or message was malformed or larger than allowed. Only the
+ * message it belongs to (`messageId`, when it could be read) fails.
+ */
+export class DimFrameError extends ProxyStoreError {
+  override readonly name = 'DimFrameError';
+  readonly messageId: number | undefined;
+
+  constructor(
+    message: string,
+    options?: ErrorOptions & { messageId?: number | undefined },
+  ) {
+    super(message, options);
+    this.messageId = options?.messageId;
+  }
+}
+
 /** An endpoint's configuration, process or server failed; names the endpoint. */
 export class EndpointError extends ProxyStoreError {
   override readonly name: string = 'EndpointError';

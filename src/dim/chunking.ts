@@ -1,0 +1,438 @@
+import { DimFrameError } from '../errors.js';
+
+/**
+ * Chunk framing shared by the DIM transports.
+ *
+ * A message (a list of byte parts, for example a protocol header and the
+ * object's bytes) is cut into chunks of at most `chunkSize` bytes. Each chunk
+ * travels as a fixed {@link CHUNK_HEADER_LENGTH}-byte header followed by its
+ * payload. The header carries the message id, the chunk's index, the chunk
+ * count, the message's total length and the chunk's offset, so a receiver
+ * can put chunks of many concurrent messages back together without mixing
+ * them, and can reject a malformed or oversized message before it allocates.
+ *
+ * Header layout (little-endian): magic u8, version u8, reserved u16,
+ * messageId u32, index u32, count u32, payloadLength u32, reserved u32,
+ * total u64, offset u64.
+ *
+ * Transports that keep message boundaries (WebSocket, UCX active messages)
+ * may send the header and each payload piece as separate messages
+ * ({@link chunkToMessages} / {@link ChunkReader}), which avoids copying the
+ * payload; others send one joined buffer ({@link joinChunk} /
+ * {@link parseJoinedChunk}).
+ */
+
+/** Bytes in a chunk header. */
+export const CHUNK_HEADER_LENGTH = 40;
+
+/** Default largest payload of one chunk: 1 MiB. */
+export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
+
+/** Default cap on messages being reassembled at once on one connection. */
+export const DEFAULT_MAX_PENDING_MESSAGES = 1024;
+
+const MAGIC = 0xd1;
+const VERSION = 1;
+const TWO_32 = 2 ** 32;
+
+/** The facts a chunk header carries. */
+export interface ChunkHeader {
+  /** Id of the message; unique among the messages in flight on a connection. */
+  readonly messageId: number;
+  /** Position of this chunk, from 0. */
+  readonly index: number;
+  /** Number of chunks in the message (at least 1, also for 0 bytes). */
+  readonly count: number;
+  /** Bytes of payload in this chunk. */
+  readonly payloadLength: number;
+  /** Bytes in the whole message. */
+  readonly total: number;
+  /** Where this chunk's payload starts in the message. */
+  readonly offset: number;
+}
+
+/** A chunk to send: its header and its payload as pieces (views, no copy). */
+export interface OutgoingChunk {
+  readonly header: ChunkHeader;
+  readonly pieces: readonly Uint8Array[];
+}
+
+/** A chunk as received: its header and payload pieces (views, no copy). */
+export interface IncomingChunk {
+  readonly header: ChunkHeader;
+  readonly pieces: readonly Uint8Array[];
+}
+
+/** Writes a chunk header into a new 40-byte buffer. */
+export function encodeChunkHeader(header: ChunkHeader): Uint8Array {
+  const bytes = new Uint8Array(CHUNK_HEADER_LENGTH);
+  const view = new DataView(bytes.buffer);
+
+  view.setUint8(0, MAGIC);
+  view.setUint8(1, VERSION);
+  view.setUint32(4, header.messageId, true);
+  view.setUint32(8, header.index, true);
+  view.setUint32(12, header.count, true);
+  view.setUint32(16, header.payloadLength, true);
+  setUint64(view, 24, header.total);
+  setUint64(view, 32, header.offset);
+  return bytes;
+}
+
+/**
+ * Reads and checks a chunk header.
+ *
+ * @throws {@link DimFrameError} when the bytes are not a well-formed header;
+ * `messageId` is set when it could be read.
+ */
+export function decodeChunkHeader(bytes: Uint8Array): ChunkHeader {
+  if (bytes.byteLength !== CHUNK_HEADER_LENGTH) {
+    throw new DimFrameError(
+      `A chunk header is ${CHUNK_HEADER_LENGTH} bytes, but ` +
+        `${bytes.byteLength} bytes arrived; the peer does not speak this ` +
+        'protocol version.',
+    );
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint8(0) !== MAGIC || view.getUint8(1) !== VERSION) {
+    throw new DimFrameError(
+      `Chunk header has magic ${view.getUint8(0)} and version ` +
+        `${view.getUint8(1)}, expected ${MAGIC} and ${VERSION}; the peer ` +
+        'does not speak this protocol version.',
+    );
+  }
+
+  const header: ChunkHeader = {
+    messageId: view.getUint32(4, true),
+    index: view.getUint32(8, true),
+    count: view.getUint32(12, true),
+    payloadLength: view.getUint32(16, true),
+    total: getUint64(view, 24),
+    offset: getUint64(view, 32),
+  };
+  checkHeader(header);
+  return header;
+}
+
+function checkHeader(h: ChunkHeader): void {
+  let problem: string | undefined;
+  if (h.count < 1) problem = `its chunk count is ${h.count}`;
+  else if (h.index >= h.count) {
+    problem = `its index ${h.index} is not below its count ${h.count}`;
+  } else if (h.offset + h.payloadLength > h.total) {
+    problem =
+      `its payload (${h.payloadLength} bytes at offset ${h.offset}) ` +
+      `runs past the message length ${h.total}`;
+  } else if (h.count === 1 && h.payloadLength !== h.total) {
+    problem = `it is the only chunk but carries ${h.payloadLength} of ${h.total} bytes`;
+  }
+  if (problem !== undefined) {
+    throw new DimFrameError(`Malformed chunk of message ${h.messageId}: ${problem}.`, {
+      messageId: h.messageId,
+    });
+  }
+}
+
+/**
+ * Cuts a message (the concatenation of `parts`) into chunks of at most
+ * `chunkSize` payload bytes. No bytes are copied: a chunk that spans two
+ * parts lists both views. An empty message is one empty chunk.
+ */
+export function splitMessage(
+  messageId: number,
+  parts: readonly Uint8Array[],
+  chunkSize: number = DEFAULT_CHUNK_SIZE,
+): OutgoingChunk[] {
+  const total = parts.reduce((sum, p) => sum + p.byteLength, 0);
+  const count = Math.max(1, Math.ceil(total / chunkSize));
+  const chunks: OutgoingChunk[] = [];
+
+  let part = 0;
+  let within = 0;
+  for (let index = 0; index < count; index++) {
+    const offset = index * chunkSize;
+    const payloadLength = Math.min(chunkSize, total - offset);
+    const pieces: Uint8Array[] = [];
+
+    let need = payloadLength;
+    while (need > 0) {
+      const current = parts[part] as Uint8Array;
+      const take = Math.min(need, current.byteLength - within);
+      if (take > 0) pieces.push(current.subarray(within, within + take));
+      within += take;
+      need -= take;
+      if (within === current.byteLength) {
+        part++;
+        within = 0;
+      }
+    }
+
+    const header = { messageId, index, count, payloadLength, total, offset };
+    chunks.push({ header, pieces });
+  }
+  return chunks;
+}
+
+/** The messages that carry one chunk: its header, then each non-empty piece. */
+export function chunkToMessages(chunk: OutgoingChunk): Uint8Array[] {
+  const out = [encodeChunkHeader(chunk.header)];
+  for (const piece of chunk.pieces) {
+    if (piece.byteLength > 0) out.push(piece);
+  }
+  return out;
+}
+
+/** One buffer holding a chunk's header and payload (copies the payload). */
+export function joinChunk(chunk: OutgoingChunk): Uint8Array {
+  const out = Buffer.allocUnsafe(CHUNK_HEADER_LENGTH + chunk.header.payloadLength);
+  out.set(encodeChunkHeader(chunk.header), 0);
+
+  let at = CHUNK_HEADER_LENGTH;
+  for (const piece of chunk.pieces) {
+    out.set(piece, at);
+    at += piece.byteLength;
+  }
+  return out;
+}
+
+/** Splits a buffer made by {@link joinChunk} back into header and payload. */
+export function parseJoinedChunk(bytes: Uint8Array): IncomingChunk {
+  if (bytes.byteLength < CHUNK_HEADER_LENGTH) {
+    throw new DimFrameError(
+      `A chunk is at least ${CHUNK_HEADER_LENGTH} bytes, but ` +
+        `${bytes.byteLength} bytes arrived.`,
+    );
+  }
+  const header = decodeChunkHeader(bytes.subarray(0, CHUNK_HEADER_LENGTH));
+  const payload = bytes.subarray(CHUNK_HEADER_LENGTH);
+  if (payload.byteLength !== header.payloadLength) {
+    throw new DimFrameError(
+      `Chunk ${header.index} of message ${header.messageId} declares ` +
+        `${header.payloadLength} payload bytes but carries ${payload.byteLength}.`,
+      { messageId: header.messageId },
+    );
+  }
+  return { header, pieces: [payload] };
+}
+
+/**
+ * Reads chunks from a transport that keeps message boundaries and carries
+ * each chunk as its header followed by its payload pieces
+ * ({@link chunkToMessages}). One reader per connection.
+ */
+export class ChunkReader {
+  #header: ChunkHeader | undefined;
+  #pieces: Uint8Array[] = [];
+  #have = 0;
+
+  /**
+   * Takes the next transport message. Returns a chunk once its payload is
+   * complete, otherwise `undefined`.
+   *
+   * @throws {@link DimFrameError} when the stream breaks the framing; the
+   * connection is then out of step and should be closed.
+   */
+  push(message: Uint8Array): IncomingChunk | undefined {
+    const header = this.#header;
+    if (header === undefined) {
+      const next = decodeChunkHeader(message);
+      if (next.payloadLength === 0) return { header: next, pieces: [] };
+      this.#header = next;
+      return undefined;
+    }
+
+    this.#have += message.byteLength;
+    if (this.#have > header.payloadLength) {
+      this.#reset();
+      throw new DimFrameError(
+        `Chunk ${header.index} of message ${header.messageId} received more ` +
+          `than its declared ${header.payloadLength} bytes.`,
+        { messageId: header.messageId },
+      );
+    }
+    this.#pieces.push(message);
+    if (this.#have < header.payloadLength) return undefined;
+
+    const chunk = { header, pieces: this.#pieces };
+    this.#reset();
+    return chunk;
+  }
+
+  #reset(): void {
+    this.#header = undefined;
+    this.#pieces = [];
+    this.#have = 0;
+  }
+}
+
+/** Options of {@link Reassembler}. */
+export interface ReassemblerOptions {
+  /** Largest message accepted, in bytes. */
+  maxMessageSize: number;
+  /**
+   * Most messages being reassembled at once.
+   * @defaultValue {@link DEFAULT_MAX_PENDING_MESSAGES}
+   */
+  maxPendingMessages?: number | undefined;
+}
+
+interface Pending {
+  readonly count: number;
+  readonly total: number;
+  readonly buffer: Uint8Array | undefined;
+  readonly seen: Set<number>;
+  received: number;
+  rejected: boolean;
+}
+
+/**
+ * Puts chunks back into messages, keyed by message id, so chunks of
+ * concurrent messages never mix. One reassembler per connection.
+ *
+ * A single-chunk message comes back as its pieces without a copy; a
+ * multi-chunk message is copied once into a buffer of its total length.
+ */
+export class Reassembler {
+  readonly #maxMessageSize: number;
+  readonly #maxPending: number;
+  readonly #pending = new Map<number, Pending>();
+
+  constructor(options: ReassemblerOptions) {
+    this.#maxMessageSize = options.maxMessageSize;
+    this.#maxPending = options.maxPendingMessages ?? DEFAULT_MAX_PENDING_MESSAGES;
+  }
+
+  /** Messages started but not complete. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  /**
+   * Adds a chunk. Returns the message's parts when this chunk completes it
+   * (their concatenation is the message), otherwise `undefined`.
+   *
+   * @throws {@link DimFrameError} (with `messageId`) when the message is
+   * larger than allowed, its chunks disagree, or a chunk repeats. The rest of
+   * that message's chunks are then dropped quietly; other messages go on.
+   */
+  push(chunk: IncomingChunk): Uint8Array[] | undefined {
+    const { header, pieces } = chunk;
+    const length = pieces.reduce((sum, p) => sum + p.byteLength, 0);
+    if (length !== header.payloadLength) {
+      this.#fail(header, `it carries ${length} bytes but declares ${header.payloadLength}`);
+    }
+
+    if (header.count === 1 && !this.#pending.has(header.messageId)) {
+      this.#checkSize(header);
+      return [...pieces];
+    }
+
+    const entry = this.#entry(header);
+    if (entry.rejected) {
+      this.#count(header, entry);
+      return undefined;
+    }
+    if (entry.seen.has(header.index)) {
+      this.#fail(header, `chunk ${header.index} arrived twice`);
+    }
+
+    const buffer = entry.buffer as Uint8Array;
+    let at = header.offset;
+    for (const piece of pieces) {
+      buffer.set(piece, at);
+      at += piece.byteLength;
+    }
+    entry.received += header.payloadLength;
+    this.#count(header, entry);
+
+    if (entry.seen.size < entry.count) return undefined;
+    if (entry.received !== entry.total) {
+      this.#fail(header, `its chunks hold ${entry.received} of ${entry.total} bytes`);
+    }
+    return [buffer];
+  }
+
+  /** Forgets a message (for example after its request timed out). */
+  discard(messageId: number): void {
+    this.#pending.delete(messageId);
+  }
+
+  /** Forgets every message. */
+  clear(): void {
+    this.#pending.clear();
+  }
+
+  #entry(header: ChunkHeader): Pending {
+    const known = this.#pending.get(header.messageId);
+    if (known !== undefined) {
+      if (known.count !== header.count || known.total !== header.total) {
+        this.#fail(
+          header,
+          `chunk ${header.index} says ${header.count} chunks and ` +
+            `${header.total} bytes, earlier chunks said ${known.count} and ${known.total}`,
+        );
+      }
+      return known;
+    }
+
+    if (this.#pending.size >= this.#maxPending) {
+      throw new DimFrameError(
+        `Too many messages in reassembly at once (${this.#pending.size}); ` +
+          `message ${header.messageId} is refused. Raise maxPendingMessages ` +
+          'or send fewer concurrent requests.',
+        { messageId: header.messageId },
+      );
+    }
+    const tooLarge = header.total > this.#maxMessageSize;
+    const entry: Pending = {
+      count: header.count,
+      total: header.total,
+      buffer: tooLarge ? undefined : Buffer.allocUnsafeSlow(header.total),
+      seen: new Set(),
+      received: 0,
+      rejected: tooLarge,
+    };
+    this.#pending.set(header.messageId, entry);
+    if (tooLarge) {
+      this.#count(header, entry);
+      this.#checkSize(header);
+    }
+    return entry;
+  }
+
+  #count(header: ChunkHeader, entry: Pending): void {
+    entry.seen.add(header.index);
+    if (entry.seen.size >= entry.count) this.#pending.delete(header.messageId);
+  }
+
+  #checkSize(header: ChunkHeader): void {
+    if (header.total <= this.#maxMessageSize) return;
+    throw new DimFrameError(
+      `Message ${header.messageId} is ${header.total} bytes, larger than ` +
+        `maxMessageSize (${this.#maxMessageSize} bytes); raise maxMessageSize ` +
+        'on the receiving side to accept it.',
+      { messageId: header.messageId },
+    );
+  }
+
+  /** Marks the message rejected (its later chunks are dropped) and throws. */
+  #fail(header: ChunkHeader, problem: string): never {
+    const entry = this.#pending.get(header.messageId);
+    if (entry !== undefined) {
+      entry.rejected = true;
+      this.#count(header, entry);
+    }
+    throw new DimFrameError(`Malformed message ${header.messageId}: ${problem}.`, {
+      messageId: header.messageId,
+    });
+  }
+}
+
+function setUint64(view: DataView, at: number, value: number): void {
+  view.setUint32(at, value % TWO_32, true);
+  view.setUint32(at + 4, Math.floor(value / TWO_32), true);
+}
+
+function getUint64(view: DataView, at: number): number {
+  return view.getUint32(at, true) + view.getUint32(at + 4, true) * TWO_32;
+}
