@@ -14,7 +14,8 @@ export type ConnectorFromConfig = (options: JsonObject) => Connector;
  */
 interface KindEntry {
   builder?: ConnectorFromConfig;
-  load?: () => Promise<ConnectorFromConfig>;
+  /** Imports the module that registers the kind's builder. */
+  load?: () => Promise<unknown>;
 }
 
 const kinds = new Map<string, KindEntry>();
@@ -50,7 +51,7 @@ export function registerConnectorKind(
  */
 export function declareLazyConnectorKind(
   kind: string,
-  load: () => Promise<ConnectorFromConfig>,
+  load: () => Promise<unknown>,
 ): void {
   const entry = kinds.get(kind) ?? {};
   entry.load = load;
@@ -99,7 +100,7 @@ export async function connectorFromConfig(
   const entry = kinds.get(config.kind);
   if (entry === undefined) throw unknownKind(config.kind);
   if (entry.builder === undefined && entry.load !== undefined) {
-    entry.builder = await entry.load();
+    await entry.load();
   }
   if (entry.builder === undefined) throw unknownKind(config.kind);
   return entry.builder(config.options);
