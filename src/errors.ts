@@ -329,3 +329,106 @@ export class RedisConnectorError extends ConnectorError {
     this.reply = options?.reply;
   }
 }
+
+/** An optional peer dependency is not installed; the message says what to install. */
+export class MissingDependencyError extends ProxyStoreError {
+  override readonly name = 'MissingDependencyError';
+  /** The npm package to install, for example `'ws'`. */
+  readonly packageName: string;
+
+  constructor(packageName: string, purpose: string, options?: ErrorOptions) {
+    super(
+      `The optional package '${packageName}' is required for ${purpose} but ` +
+        `could not be loaded. Install it with: npm install ${packageName}`,
+      options,
+    );
+    this.packageName = packageName;
+  }
+}
+
+/**
+ * The relay refused this endpoint for good: unauthorized (4001), forbidden or
+ * not registered (4002), replaced by a newer registration under the same id
+ * (4004), or a registration larger than the relay accepts (1009). A relay
+ * client never retries after this error.
+ */
+export class RelayRegistrationError extends ProxyStoreError {
+  override readonly name = 'RelayRegistrationError';
+  /** The WebSocket close code the relay sent. */
+  readonly code: number;
+  /** The close reason the relay sent (may be empty). */
+  readonly reason: string;
+  /** The relay address, for example `ws://127.0.0.1:8700`. */
+  readonly address: string;
+
+  constructor(
+    address: string,
+    code: number,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
+    const why = reason === '' ? 'no reason given' : `reason: ${reason}`;
+    super(
+      `The relay at ${address} closed the connection with code ${code} ` +
+        `(${why}). This is final: check the relay token and that no other ` +
+        'process registers under the same endpoint id.',
+      options,
+    );
+    this.code = code;
+    this.reason = reason;
+    this.address = address;
+  }
+}
+
+/**
+ * The relay could not be reached after a bounded number of attempts, or a
+ * message was sent while the client was not connected.
+ */
+export class RelayConnectionError extends ProxyStoreError {
+  override readonly name = 'RelayConnectionError';
+  /** The relay address. */
+  readonly address: string;
+  /** How many connection attempts were made (0 when none was made). */
+  readonly attempts: number;
+
+  constructor(
+    address: string,
+    message: string,
+    options?: ErrorOptions & { attempts?: number },
+  ) {
+    super(message, options);
+    this.address = address;
+    this.attempts = options?.attempts ?? 0;
+  }
+}
+
+/**
+ * A peer connection to another endpoint could not be opened, was lost while a
+ * request was in flight, or the relay does not know the peer.
+ */
+export class PeerConnectionError extends ProxyStoreError {
+  override readonly name: string = 'PeerConnectionError';
+  /** The other endpoint's id. */
+  readonly peerId: string;
+
+  constructor(peerId: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.peerId = peerId;
+  }
+}
+
+/** A peer connection did not open, or a peer did not answer, in time. */
+export class PeerTimeoutError extends PeerConnectionError {
+  override readonly name = 'PeerTimeoutError';
+  readonly timeoutMs: number;
+
+  constructor(
+    peerId: string,
+    timeoutMs: number,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(peerId, message, options);
+    this.timeoutMs = timeoutMs;
+  }
+}
