@@ -1,3 +1,5 @@
+import { types } from 'node:util';
+
 /**
  * The kind of a proxy's target, recorded when the proxy is made and carried in
  * its reference, so that a consumer can build a shell with the same `typeof`,
@@ -66,3 +68,116 @@ export const PROXY_KINDS: readonly ProxyKind[] = [
 export function isProxyKind(value: unknown): value is ProxyKind {
   return typeof value === 'string' && (PROXY_KINDS as readonly string[]).includes(value);
 }
+
+const CLASS_SOURCE = /^class[\s{]/;
+
+/**
+ * The built-in prototype that a proxy of each kind reports before it has
+ * resolved, so that `instanceof Map`, `Buffer.isBuffer(p)` and
+ * `Object.getPrototypeOf(p)` need no I/O. Kinds absent here ('instance',
+ * 'function', 'class', 'thenable') resolve to answer.
+ */
+export const KIND_PROTOTYPES: Readonly<Partial<Record<ProxyKind, object>>> = {
+  object: Object.prototype,
+  array: Array.prototype,
+  map: Map.prototype,
+  set: Set.prototype,
+  date: Date.prototype,
+  buffer: Buffer.prototype,
+  arraybuffer: ArrayBuffer.prototype,
+  string: String.prototype,
+  number: Number.prototype,
+  bigint: BigInt.prototype,
+  ...Object.fromEntries(
+    TYPED_ARRAY_KINDS.map((name) => [name, globalThis[name].prototype]),
+  ),
+};
+
+/**
+ * Whether a value is a class (constructible only with `new`), judged from its
+ * source text as `Function.prototype.toString` prints it.
+ */
+export function isClass(value: unknown): boolean {
+  if (typeof value !== 'function') return false;
+
+  return CLASS_SOURCE.test(Function.prototype.toString.call(value));
+}
+
+/**
+ * Kind-of hook for values that already are proxies: answers the recorded kind
+ * without resolving. Set once by `proxy.ts` (kept as a hook so this file does
+ * not import the proxy machinery).
+ */
+let recordedKindOf: (value: object) => ProxyKind | undefined = () => undefined;
+
+/** @internal Installs the hook used by {@link kindOf} for proxies. */
+export function setRecordedKindOf(
+  hook: (value: object) => ProxyKind | undefined,
+): void {
+  recordedKindOf = hook;
+}
+
+/**
+ * The kind of a value, as recorded when a proxy of it is made.
+ *
+ * A proxy answers with its own recorded kind (no I/O). Otherwise: strings,
+ * numbers and bigints by type; a class (source starts with `class`) before any
+ * other function; arrays; Buffer before the typed arrays; Map, Set, Date and
+ * ArrayBuffer by their internal slots; then any object with a callable `then`
+ * is 'thenable'; a plain object (prototype `Object.prototype` or `null`) is
+ * 'object' and any other object 'instance'. Values that cannot stand behind a
+ * proxy (`null`, `undefined`, booleans, symbols) give
+ * {@link DEFAULT_PROXY_KIND}.
+ *
+ * @param value - any value.
+ * @returns the kind that fixes the shell's `typeof`, callability and
+ * `Array.isArray`.
+ */
+export function kindOf(value: unknown): ProxyKind {
+  switch (typeof value) {
+    case 'string':
+      return 'string';
+    case 'number':
+      return 'number';
+    case 'bigint':
+      return 'bigint';
+    case 'function':
+      return recordedKindOf(value) ?? (isClass(value) ? 'class' : 'function');
+    case 'object':
+      return value === null
+        ? DEFAULT_PROXY_KIND
+        : (recordedKindOf(value) ?? objectKindOf(value));
+    default:
+      return DEFAULT_PROXY_KIND;
+  }
+}
+
+function objectKindOf(value: object): ProxyKind {
+  if (Array.isArray(value)) return 'array';
+  if (Buffer.isBuffer(value)) return 'buffer';
+  if (types.isTypedArray(value)) return typedArrayKindOf(value);
+  if (types.isMap(value)) return 'map';
+  if (types.isSet(value)) return 'set';
+  if (types.isDate(value)) return 'date';
+  if (types.isArrayBuffer(value)) return 'arraybuffer';
+
+  if (typeof (value as { then?: unknown }).then === 'function') {
+    return 'thenable';
+  }
+
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null ? 'object' : 'instance';
+}
+
+/** The typed-array kind of a typed array, by its built-in tag. */
+function typedArrayKindOf(view: ArrayBufferView): ProxyKind {
+  const tag: unknown = TYPED_ARRAY_TAG?.call(view);
+  const known = TYPED_ARRAY_KINDS as readonly unknown[];
+
+  return known.includes(tag) ? (tag as TypedArrayKind) : 'instance';
+}
+
+const TYPED_ARRAY_TAG = Object.getOwnPropertyDescriptor(
+  Object.getPrototypeOf(Uint8Array.prototype) as object,
+  Symbol.toStringTag,
+)?.get;
