@@ -1,0 +1,409 @@
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+
+import type {
+  CloseOptions,
+  Connector,
+  ConnectorConfig,
+} from '../connectors/connector.js';
+import { registerConnectorKind } from '../connectors/kinds.js';
+import { InvalidArgumentError } from '../errors.js';
+import { logger } from '../utils/debug.js';
+import type { JsonObject, JsonValue } from '../utils/json.js';
+import { isObjectId, newObjectId } from '../utils/uuid.js';
+import { createTransferClient } from './client.js';
+import { syncLevelNumber } from './documents.js';
+import type { SyncLevel } from './documents.js';
+import { currentHost } from './endpoint.js';
+import type { GlobusEndpoint } from './endpoint.js';
+import { GlobusEndpoints } from './endpoints.js';
+import type { GlobusEndpointsObject } from './endpoints.js';
+import { GlobusTaskFailedError } from './errors.js';
+import { TaskTracker } from './task-tracker.js';
+import type { GlobusTransferClient } from './transfer-client.js';
+
+const log = logger('connector:globus');
+
+/**
+ * Key of a {@link GlobusConnector}: the object's file name (a UUID) and the
+ * ids of the Transfer tasks that copy it to the other endpoints.
+ */
+export interface GlobusKey {
+  readonly filename: string;
+  readonly taskIds: string[];
+  readonly [field: string]: JsonValue;
+}
+
+/** Options of {@link GlobusConnector}. */
+export interface GlobusConnectorOptions {
+  /**
+   * The collections to keep in sync (at least two): a
+   * {@link GlobusEndpoints}, a list of {@link GlobusEndpoint}, or the plain
+   * form keyed by collection UUID (as in an endpoints JSON file).
+   */
+  endpoints: GlobusEndpoints | readonly GlobusEndpoint[] | GlobusEndpointsObject;
+  /**
+   * Whether `close()` deletes the store's directory on every endpoint.
+   * @defaultValue true
+   */
+  clear?: boolean | undefined;
+  /**
+   * Milliseconds between two status checks of a Transfer task.
+   * @defaultValue 1000
+   */
+  pollingInterval?: number | undefined;
+  /**
+   * Transfer sync level: copy when the destination file is missing
+   * (`'exists'`), differs in size, is older (`'mtime'`) or differs in
+   * checksum. @defaultValue 'mtime'
+   */
+  syncLevel?: SyncLevel | undefined;
+  /**
+   * Milliseconds that `get`, `exists`, `evict` and `close` wait for a task.
+   * @defaultValue 60000
+   */
+  timeout?: number | undefined;
+  /**
+   * Host name matched against the endpoints' host patterns. Not part of the
+   * config: a connector rebuilt elsewhere uses its own host.
+   * @defaultValue `PROXYSTORE_GLOBUS_HOSTNAME` or `os.hostname()`
+   */
+  hostname?: string | undefined;
+  /** Transfer base URL; kept in the config when given. */
+  transferUrl?: string | undefined;
+  /** Auth base URL (token refresh); kept in the config when given. */
+  authUrl?: string | undefined;
+  /**
+   * A ready client, for custom authorization. Not part of the config: a
+   * rebuilt connector makes its own from the environment.
+   */
+  transferClient?: GlobusTransferClient | undefined;
+}
+
+export const DEFAULT_GLOBUS_POLLING_INTERVAL_MS = 1000;
+export const DEFAULT_GLOBUS_TIMEOUT_MS = 60_000;
+export const DEFAULT_GLOBUS_SYNC_LEVEL: SyncLevel = 'mtime';
+
+function toEndpoints(value: GlobusConnectorOptions['endpoints']): GlobusEndpoints {
+  if (value instanceof GlobusEndpoints) return value;
+  if (Array.isArray(value)) return new GlobusEndpoints(value);
+  return GlobusEndpoints.fromObject(value);
+}
+
+function positiveMs(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw InvalidArgumentError.format(
+      name,
+      value,
+      'expected a positive number of milliseconds',
+    );
+  }
+  return value;
+}
+
+function checkKey(key: GlobusKey): void {
+  const ok =
+    key !== null &&
+    typeof key === 'object' &&
+    isObjectId(key.filename) &&
+    Array.isArray(key.taskIds) &&
+    key.taskIds.length > 0 &&
+    key.taskIds.every((t) => typeof t === 'string' && t !== '');
+  if (!ok) {
+    throw InvalidArgumentError.format(
+      'key',
+      key,
+      'expected { filename: <uuid>, taskIds: [<task id>, ...] } as made by ' +
+        'GlobusConnector.put()',
+    );
+  }
+}
+
+function isMissingFile(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+/**
+ * Moves objects between sites with Globus Transfer. `put` writes the object
+ * as a file in this site's directory and submits one transfer to every other
+ * endpoint; a reader at any site waits for those tasks, then reads its own
+ * copy of the file.
+ *
+ * @remarks
+ * - Requires credentials: run `proxystore-globus-auth login` once per host
+ *   (or set a client identity, see `docs/globus.md`).
+ * - Each put costs one Transfer task per other endpoint, and a first read
+ *   waits seconds for it: this store suits large objects between sites.
+ * - `close()` deletes every endpoint's directory unless `clear` is false:
+ *   give the store directories it alone uses.
+ * - No `getSync`: waiting for a task needs the event loop, so implicit proxy
+ *   resolution goes through the bridge.
+ */
+export class GlobusConnector implements Connector<GlobusKey> {
+  readonly kind = 'globus';
+  readonly endpoints: GlobusEndpoints;
+  /** This site's endpoint. */
+  readonly localEndpoint: GlobusEndpoint;
+  readonly #others: GlobusEndpoint[];
+  readonly #clear: boolean;
+  readonly #pollingInterval: number;
+  readonly #timeout: number;
+  readonly #syncLevel: SyncLevel;
+  readonly #transferUrl: string | undefined;
+  readonly #authUrl: string | undefined;
+  readonly #givenClient: GlobusTransferClient | undefined;
+  #client: GlobusTransferClient | undefined;
+  #tracker: TaskTracker | undefined;
+  #closing: Promise<void> | undefined;
+
+  /**
+   * @throws {@link InvalidArgumentError} for bad options or endpoints.
+   * @throws {@link GlobusEndpointNotFoundError} when no endpoint matches
+   * this host.
+   */
+  constructor(options: GlobusConnectorOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw InvalidArgumentError.format('options', options, 'expected an object');
+    }
+    this.endpoints = toEndpoints(options.endpoints);
+    this.#clear = options.clear ?? true;
+    this.#pollingInterval = positiveMs(
+      'pollingInterval',
+      options.pollingInterval,
+      DEFAULT_GLOBUS_POLLING_INTERVAL_MS,
+    );
+    this.#timeout = positiveMs('timeout', options.timeout, DEFAULT_GLOBUS_TIMEOUT_MS);
+    this.#syncLevel = options.syncLevel ?? DEFAULT_GLOBUS_SYNC_LEVEL;
+    syncLevelNumber(this.#syncLevel);
+    if (typeof this.#clear !== 'boolean') {
+      throw InvalidArgumentError.format('clear', this.#clear, 'expected a boolean');
+    }
+
+    this.#transferUrl = options.transferUrl;
+    this.#authUrl = options.authUrl;
+    this.#givenClient = options.transferClient;
+
+    this.localEndpoint = this.endpoints.local(options.hostname ?? currentHost());
+    this.#others = [...this.endpoints].filter((e) => e !== this.localEndpoint);
+  }
+
+  /** Rebuilds a connector from `config().options`. */
+  static fromConfig(options: JsonObject): GlobusConnector {
+    const str = (name: string): string | undefined => {
+      const v = options[name];
+      if (v === undefined || v === null) return undefined;
+      if (typeof v !== 'string') {
+        throw InvalidArgumentError.format(name, v, 'expected a string');
+      }
+      return v;
+    };
+    return new GlobusConnector({
+      endpoints: options['endpoints'] as GlobusEndpointsObject,
+      clear: options['clear'] as boolean | undefined,
+      pollingInterval: options['pollingInterval'] as number | undefined,
+      timeout: options['timeout'] as number | undefined,
+      syncLevel: options['syncLevel'] as SyncLevel | undefined,
+      transferUrl: str('transferUrl'),
+      authUrl: str('authUrl'),
+    });
+  }
+
+  config(): ConnectorConfig {
+    const options: JsonObject = {
+      endpoints: this.endpoints.toObject(),
+      clear: this.#clear,
+      pollingInterval: this.#pollingInterval,
+      timeout: this.#timeout,
+      syncLevel: this.#syncLevel,
+    };
+    if (this.#transferUrl !== undefined) options['transferUrl'] = this.#transferUrl;
+    if (this.#authUrl !== undefined) options['authUrl'] = this.#authUrl;
+    return { kind: this.kind, options };
+  }
+
+  async put(data: Uint8Array): Promise<GlobusKey> {
+    const [key] = await this.putBatch([data]);
+    if (key === undefined) throw new Error('unreachable: putBatch lost a key');
+    return key;
+  }
+
+  /** Writes every file, then submits one transfer per other endpoint. */
+  async putBatch(data: readonly Uint8Array[]): Promise<GlobusKey[]> {
+    if (data.length === 0) return [];
+    const filenames = data.map(() => newObjectId());
+
+    await mkdir(this.localEndpoint.localDir, { recursive: true });
+    let taskIds: string[];
+    try {
+      await Promise.all(
+        data.map((d, i) => writeFile(this.#localFile(filenames[i] as string), d, { flag: 'wx' })),
+      );
+      taskIds = await this.#submitTransfers(filenames);
+    } catch (err) {
+      // A failed put leaves no file that a later get could read.
+      await Promise.all(filenames.map((f) => rm(this.#localFile(f), { force: true })));
+      throw err;
+    }
+
+    log('put %d object(s) %s; tasks %s', filenames.length, filenames[0], taskIds.join(','));
+    return filenames.map((filename) => ({ filename, taskIds: [...taskIds] }));
+  }
+
+  /**
+   * Waits for the key's tasks, then reads this site's copy; `null` when the
+   * file is gone (evicted) or the tasks are unknown to Transfer.
+   *
+   * @throws {@link GlobusTaskFailedError} when a copy failed.
+   * @throws {@link GlobusTaskTimeoutError} when a copy takes too long.
+   */
+  async get(key: GlobusKey): Promise<Uint8Array | null> {
+    checkKey(key);
+    if (!(await this.#tasks().waitAll(key.taskIds))) return null;
+
+    try {
+      return await readFile(this.#localFile(key.filename));
+    } catch (err) {
+      if (isMissingFile(err)) return null;
+      throw err;
+    }
+  }
+
+  async getBatch(keys: readonly GlobusKey[]): Promise<(Uint8Array | null)[]> {
+    return Promise.all(keys.map((key) => this.get(key)));
+  }
+
+  /** Waits for the key's tasks, then checks for this site's copy. */
+  async exists(key: GlobusKey): Promise<boolean> {
+    checkKey(key);
+    if (!(await this.#tasks().waitAll(key.taskIds))) return false;
+
+    try {
+      await access(this.#localFile(key.filename));
+      return true;
+    } catch (err) {
+      if (isMissingFile(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Removes this site's copy and submits a deletion on every other
+   * endpoint. It first waits for the key's tasks, so that no copy lands
+   * after the deletion; a key whose copy failed is still evicted.
+   */
+  async evict(key: GlobusKey): Promise<void> {
+    checkKey(key);
+    try {
+      if (!(await this.#tasks().waitAll(key.taskIds))) return;
+    } catch (err) {
+      if (!(err instanceof GlobusTaskFailedError)) throw err;
+    }
+
+    try {
+      await rm(this.#localFile(key.filename));
+    } catch (err) {
+      if (isMissingFile(err)) return;
+      throw err;
+    }
+
+    const results = await Promise.all(
+      this.#others.map((endpoint) =>
+        this.#transfer().submitDelete({
+          endpoint: endpoint.uuid,
+          paths: [posix.join(endpoint.endpointPath, key.filename)],
+          label: 'ProxyStore evict',
+        }),
+      ),
+    );
+    log('evict %s; delete tasks %s', key.filename, results.map((r) => r.task_id).join(','));
+  }
+
+  /**
+   * With `clear` (the constructor's value by default), deletes the store's
+   * directory on every endpoint and waits for the deletions. Idempotent.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    this.#closing ??= this.#close(options.clear ?? this.#clear);
+    return this.#closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #close(clear: boolean): Promise<void> {
+    if (!clear) return;
+
+    const outcomes = await Promise.allSettled(
+      [...this.endpoints].map(async (endpoint) => {
+        const result = await this.#transfer().submitDelete({
+          endpoint: endpoint.uuid,
+          paths: [endpoint.endpointPath],
+          recursive: true,
+          label: 'ProxyStore close',
+        });
+        const task = await this.#transfer().waitForTask(result.task_id, {
+          timeoutMs: this.#timeout,
+          pollingIntervalMs: this.#pollingInterval,
+        });
+        if (task.status === 'FAILED') {
+          throw new GlobusTaskFailedError(task.task_id, task.fatal_error);
+        }
+      }),
+    );
+    log('closed; cleared %d endpoint(s)', this.endpoints.size);
+
+    const failed = outcomes.find((o) => o.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+  }
+
+  async #submitTransfers(filenames: readonly string[]): Promise<string[]> {
+    const source = this.localEndpoint;
+    const results = await Promise.all(
+      this.#others.map((destination) =>
+        this.#transfer().submitTransfer({
+          sourceEndpoint: source.uuid,
+          destinationEndpoint: destination.uuid,
+          items: filenames.map((f) => ({
+            sourcePath: posix.join(source.endpointPath, f),
+            destinationPath: posix.join(destination.endpointPath, f),
+          })),
+          syncLevel: this.#syncLevel,
+          label: `ProxyStore put (${filenames.length} object(s))`,
+        }),
+      ),
+    );
+    return results.map((r) => r.task_id);
+  }
+
+  #localFile(filename: string): string {
+    return join(this.localEndpoint.localDir, filename);
+  }
+
+  #transfer(): GlobusTransferClient {
+    this.#client ??=
+      this.#givenClient ??
+      createTransferClient({
+        transferUrl: this.#transferUrl,
+        authUrl: this.#authUrl,
+        collections: [...this.endpoints].map((e) => e.uuid),
+      });
+    return this.#client;
+  }
+
+  #tasks(): TaskTracker {
+    this.#tracker ??= new TaskTracker(this.#transfer(), {
+      timeoutMs: this.#timeout,
+      pollingIntervalMs: this.#pollingInterval,
+    });
+    return this.#tracker;
+  }
+}
+
+/** Builds a {@link GlobusConnector} from its config options. */
+export function fromConfig(options: JsonObject): GlobusConnector {
+  return GlobusConnector.fromConfig(options);
+}
+
+registerConnectorKind('globus', fromConfig);
