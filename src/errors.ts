@@ -432,3 +432,23 @@ export class PeerTimeoutError extends PeerConnectionError {
     this.timeoutMs = timeoutMs;
   }
 }
+
+/**
+ * UCXStore cannot run here: UCX is not installed, or the native addon that
+ * binds it was not built (or does not load). `detail` says which.
+ */
+export class UcxUnavailableError extends ConnectorError {
+  override readonly name = 'UcxUnavailableError';
+  readonly detail: string;
+
+  constructor(detail: string, options?: ErrorOptions) {
+    super(
+      'ucx',
+      `UCXStore is unavailable: ${detail}. Install UCX (Debian or Ubuntu: ` +
+        '`apt-get install libucx-dev`), then build the addon with ' +
+        '`npm rebuild proxystore` or `node scripts/build-ucx.mjs`.',
+      options,
+    );
+    this.detail = detail;
+  }
+}
