@@ -1,0 +1,222 @@
+import type {
+  CloseOptions,
+  ConnectorConfig,
+  DeferrableConnector,
+} from '../connectors/connector.js';
+import { EndpointConnectorError, InvalidArgumentError } from '../errors.js';
+import { logger } from '../utils/debug.js';
+import { proxystoreHome } from '../utils/home.js';
+import type { JsonObject } from '../utils/json.js';
+import { isObjectId, newObjectId } from '../utils/uuid.js';
+import { EndpointClient } from './client.js';
+import { findLocalEndpoint, type LocalEndpoint } from './discovery.js';
+
+const log = logger('connector:endpoint');
+
+/**
+ * Key of an object stored through an endpoint: the object's id and the id of
+ * the endpoint that owns it. Any endpoint that peers with the owner can
+ * serve the key; it forwards the request to the owner.
+ */
+export type EndpointKey = {
+  readonly objectId: string;
+  readonly endpointId: string;
+};
+
+/** Options of {@link EndpointConnector}. */
+export interface EndpointConnectorOptions {
+  /**
+   * Ids of the endpoints this connector may use, in order of preference; the
+   * first that is configured and running on this machine becomes the local
+   * endpoint. List the endpoint of every site a proxy may travel to.
+   */
+  endpoints: readonly string[];
+  /**
+   * ProxyStore home holding the endpoint configurations.
+   * @defaultValue `proxystoreHome()` of the process using the connector
+   */
+  proxystoreDir?: string | undefined;
+  /** Socket inactivity timeout per request. @defaultValue 5 minutes */
+  timeoutMs?: number | undefined;
+}
+
+interface Local {
+  endpoint: LocalEndpoint;
+  client: EndpointClient;
+}
+
+/**
+ * Stores bytes in the local ProxyStore endpoint (a separate process started
+ * with `proxystore-endpoint start`), over HTTP on keep-alive connections.
+ * The endpoint is found on first use from the configured ids.
+ *
+ * @remarks
+ * There is no `getSync`: a proxy of this connector that resolves implicitly
+ * is served by the bridge worker, which is safe because the endpoint runs in
+ * its own process. `close()` never deletes objects (they belong to the
+ * endpoint); `clear` is ignored.
+ *
+ * @example
+ * ```ts
+ * const connector = new EndpointConnector({ endpoints: [uuidA, uuidB] });
+ * const key = await connector.put(new Uint8Array([1, 2, 3]));
+ * ```
+ */
+export class EndpointConnector implements DeferrableConnector<EndpointKey> {
+  readonly kind = 'endpoint';
+  readonly #endpoints: readonly string[];
+  readonly #proxystoreDir: string | undefined;
+  readonly #timeoutMs: number | undefined;
+  #local: Promise<Local> | undefined;
+  #closed = false;
+
+  constructor(options: EndpointConnectorOptions) {
+    const endpoints = options?.endpoints;
+    if (!Array.isArray(endpoints) || endpoints.length === 0) {
+      throw InvalidArgumentError.format(
+        'endpoints',
+        endpoints,
+        'list at least one endpoint id (see proxystore-endpoint list)',
+      );
+    }
+    const bad = endpoints.find((id) => !isObjectId(id));
+    if (bad !== undefined) {
+      throw InvalidArgumentError.format(
+        'endpoints',
+        bad,
+        'an endpoint id is a lowercase UUID (see proxystore-endpoint list)',
+      );
+    }
+
+    this.#endpoints = Object.freeze([...(endpoints as string[])]);
+    this.#proxystoreDir = options.proxystoreDir;
+    this.#timeoutMs = options.timeoutMs;
+  }
+
+  /** Rebuilds a connector from `config().options`. */
+  static fromConfig(options: JsonObject): EndpointConnector {
+    return new EndpointConnector({
+      endpoints: options['endpoints'] as string[],
+      proxystoreDir: options['proxystoreDir'] as string | undefined,
+      timeoutMs: options['timeoutMs'] as number | undefined,
+    });
+  }
+
+  /** Id of the local endpoint (finds it on first call). */
+  async endpointId(): Promise<string> {
+    return (await this.#connect()).endpoint.uuid;
+  }
+
+  async put(data: Uint8Array): Promise<EndpointKey> {
+    const key = await this.newKey();
+    await this.set(key, data);
+    return key;
+  }
+
+  async putBatch(data: readonly Uint8Array[]): Promise<EndpointKey[]> {
+    return Promise.all(data.map((d) => this.put(d)));
+  }
+
+  async get(key: EndpointKey): Promise<Uint8Array | null> {
+    checkKey(key);
+    const { client } = await this.#connect();
+    return client.get(key.objectId, key.endpointId);
+  }
+
+  async getBatch(keys: readonly EndpointKey[]): Promise<(Uint8Array | null)[]> {
+    return Promise.all(keys.map((k) => this.get(k)));
+  }
+
+  async exists(key: EndpointKey): Promise<boolean> {
+    checkKey(key);
+    const { client } = await this.#connect();
+    return client.exists(key.objectId, key.endpointId);
+  }
+
+  async evict(key: EndpointKey): Promise<void> {
+    checkKey(key);
+    const { client } = await this.#connect();
+    await client.evict(key.objectId, key.endpointId);
+  }
+
+  /** A key owned by the local endpoint, with nothing stored under it yet. */
+  async newKey(): Promise<EndpointKey> {
+    const { endpoint } = await this.#connect();
+    return { objectId: newObjectId(), endpointId: endpoint.uuid };
+  }
+
+  async set(key: EndpointKey, data: Uint8Array): Promise<void> {
+    checkKey(key);
+    const { client } = await this.#connect();
+    await client.set(key.objectId, data, key.endpointId);
+  }
+
+  config(): ConnectorConfig {
+    const options: JsonObject = { endpoints: [...this.#endpoints] };
+    if (this.#proxystoreDir !== undefined) {
+      options['proxystoreDir'] = this.#proxystoreDir;
+    }
+    if (this.#timeoutMs !== undefined) options['timeoutMs'] = this.#timeoutMs;
+    return { kind: this.kind, options };
+  }
+
+  /** Closes pooled connections; objects stay in the endpoint. Idempotent. */
+  async close(options?: CloseOptions): Promise<void> {
+    void options;
+    if (this.#closed) return;
+    this.#closed = true;
+
+    const local = await this.#local?.catch(() => undefined);
+    local?.client.close();
+  }
+
+  /** Finds the local endpoint once; a failed search is retried next time. */
+  #connect(): Promise<Local> {
+    if (this.#closed) {
+      return Promise.reject(
+        new EndpointConnectorError(
+          'This EndpointConnector is closed; make a new one to keep using ' +
+            'the endpoint.',
+        ),
+      );
+    }
+
+    this.#local ??= this.#find();
+    return this.#local;
+  }
+
+  async #find(): Promise<Local> {
+    const home = this.#proxystoreDir ?? proxystoreHome();
+    try {
+      const endpoint = await findLocalEndpoint(this.#endpoints, home);
+      log('using endpoint %s (%s) at %s:%d', endpoint.name, endpoint.uuid,
+        endpoint.host, endpoint.port);
+      const client = new EndpointClient({
+        host: endpoint.host,
+        port: endpoint.port,
+        token: endpoint.token,
+        timeoutMs: this.#timeoutMs,
+      });
+      return { endpoint, client };
+    } catch (err) {
+      this.#local = undefined;
+      throw err;
+    }
+  }
+}
+
+function checkKey(key: EndpointKey): void {
+  const ok =
+    key !== null &&
+    typeof key === 'object' &&
+    typeof key.objectId === 'string' &&
+    key.objectId !== '' &&
+    isObjectId(key.endpointId);
+  if (!ok) {
+    throw InvalidArgumentError.format(
+      'key',
+      key,
+      'an endpoint key is { objectId, endpointId } with the endpoint\'s UUID',
+    );
+  }
+}
