@@ -15,10 +15,11 @@ export interface GlobusAuthorizer {
   /** The header value, for example `Bearer <token>`. */
   authorization(): Promise<string>;
   /**
-   * Called after the service answered 401. Returns `true` when a new token
-   * was obtained and the request is worth sending again.
+   * Called after the service answered 401 to a request sent with the header
+   * `rejected`. Returns `true` when a different token is now available and
+   * the request is worth sending again.
    */
-  renewAfterUnauthorized(): Promise<boolean>;
+  renewAfterUnauthorized(rejected: string): Promise<boolean>;
 }
 
 /** A fixed access token; it cannot be renewed. */
@@ -33,7 +34,7 @@ export class AccessTokenAuthorizer implements GlobusAuthorizer {
     return `Bearer ${this.#token}`;
   }
 
-  async renewAfterUnauthorized(): Promise<boolean> {
+  async renewAfterUnauthorized(_rejected: string): Promise<boolean> {
     return false;
   }
 }
@@ -80,25 +81,32 @@ export class RefreshTokenAuthorizer implements GlobusAuthorizer {
   async authorization(): Promise<string> {
     let record = this.#record;
     if (record === undefined || !fresh(record)) {
-      record = await this.#renew(false);
+      record = await this.#renew(undefined);
     }
     return `Bearer ${record.accessToken}`;
   }
 
-  async renewAfterUnauthorized(): Promise<boolean> {
-    await this.#renew(true);
+  async renewAfterUnauthorized(rejected: string): Promise<boolean> {
+    const token = rejected.replace(/^Bearer /, '');
+    if (this.#record !== undefined && this.#record.accessToken !== token) {
+      return true; // renewed meanwhile by a concurrent request
+    }
+    await this.#renew(token);
     return true;
   }
 
-  /** One renewal at a time; concurrent callers share it. */
-  #renew(force: boolean): Promise<GlobusTokenRecord> {
-    this.#renewing ??= this.#doRenew(force).finally(() => {
+  /**
+   * One renewal at a time; concurrent callers share it. `rejected` is an
+   * access token the service refused, which must not be reused.
+   */
+  #renew(rejected: string | undefined): Promise<GlobusTokenRecord> {
+    this.#renewing ??= this.#doRenew(rejected).finally(() => {
       this.#renewing = undefined;
     });
     return this.#renewing;
   }
 
-  async #doRenew(force: boolean): Promise<GlobusTokenRecord> {
+  async #doRenew(rejected: string | undefined): Promise<GlobusTokenRecord> {
     // Another process may have refreshed already: read the file first.
     const file = await this.#store.load();
     const stored = file?.tokens[this.resourceServer];
@@ -110,8 +118,7 @@ export class RefreshTokenAuthorizer implements GlobusAuthorizer {
         { tokenFile: this.#store.path },
       );
     }
-    const readBefore = this.#record?.accessToken;
-    if (fresh(stored) && !(force && stored.accessToken === readBefore)) {
+    if (fresh(stored) && stored.accessToken !== rejected) {
       this.#record = stored;
       return stored;
     }
@@ -185,7 +192,9 @@ export class ClientCredentialsAuthorizer implements GlobusAuthorizer {
     return `Bearer ${record.accessToken}`;
   }
 
-  async renewAfterUnauthorized(): Promise<boolean> {
+  async renewAfterUnauthorized(rejected: string): Promise<boolean> {
+    const current = this.#record?.accessToken;
+    if (current !== undefined && `Bearer ${current}` !== rejected) return true;
     await this.#renew();
     return true;
   }

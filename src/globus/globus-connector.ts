@@ -1,4 +1,4 @@
-import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 
 import type {
@@ -6,6 +6,7 @@ import type {
   Connector,
   ConnectorConfig,
 } from '../connectors/connector.js';
+import { readFileFully, writeFileFully } from '../connectors/file-io.js';
 import { registerConnectorKind } from '../connectors/kinds.js';
 import { InvalidArgumentError } from '../errors.js';
 import { logger } from '../utils/debug.js';
@@ -237,7 +238,7 @@ export class GlobusConnector implements Connector<GlobusKey> {
     let taskIds: string[];
     try {
       await Promise.all(
-        data.map((d, i) => writeFile(this.#localFile(filenames[i] as string), d, { flag: 'wx' })),
+        data.map((d, i) => writeFileFully(this.#localFile(filenames[i] as string), d)),
       );
       taskIds = await this.#submitTransfers(filenames);
     } catch (err) {
@@ -262,7 +263,7 @@ export class GlobusConnector implements Connector<GlobusKey> {
     if (!(await this.#tasks().waitAll(key.taskIds))) return null;
 
     try {
-      return await readFile(this.#localFile(key.filename));
+      return await readFileFully(this.#localFile(key.filename));
     } catch (err) {
       if (isMissingFile(err)) return null;
       throw err;

@@ -185,18 +185,19 @@ export class GlobusTransferClient {
     let res: GlobusResponse | undefined;
 
     for (let attempt = 0; attempt < 2; attempt++) {
+      const authorization = await this.#authorizer.authorization();
       res = await sendGlobusRequest({
         service: 'transfer',
         method,
         url,
-        headers: { authorization: await this.#authorizer.authorization() },
+        headers: { authorization },
         json,
         timeoutMs: this.#timeoutMs,
         // GETs are reads and every submission carries a submission_id.
         idempotent: true,
       });
       if (res.status !== 401 || attempt === 1) break;
-      if (!(await this.#authorizer.renewAfterUnauthorized())) break;
+      if (!(await this.#authorizer.renewAfterUnauthorized(authorization))) break;
     }
 
     if (res === undefined) throw new Error('unreachable: no response');

@@ -99,6 +99,7 @@ export class GlobusMockServer {
   readonly #refresh = new Map<string, RefreshToken>();
   readonly #codes = new Map<string, PendingCode>();
   readonly #secrets = new Map<string, string>();
+  readonly #injected: MockApiError[] = [];
   readonly #server: Server;
   #port = 0;
 
@@ -146,6 +147,11 @@ export class GlobusMockServer {
     this.#secrets.set(clientId, secret);
   }
 
+  /** The next `count` Transfer requests are answered with this error. */
+  injectTransferErrors(status: number, code: string, message: string, count = 1): void {
+    for (let i = 0; i < count; i++) this.#injected.push(new MockApiError(status, code, message));
+  }
+
   /** Makes every access token issued so far invalid (as if expired). */
   expireAccessTokens(): void {
     this.#access.clear();
@@ -190,6 +196,8 @@ export class GlobusMockServer {
     const method = req.method ?? 'GET';
 
     if (path.startsWith('/v0.10/')) {
+      const injected = this.#injected.shift();
+      if (injected !== undefined) throw injected;
       this.#requireToken(req, TRANSFER_RS);
       const t = this.transfer;
       if (method === 'GET' && path === '/v0.10/submission_id') {
