@@ -1,0 +1,42 @@
+import type { StoreOptions } from '../store/config.js';
+import { Store } from '../store/store.js';
+import type { DimKey } from './dim-key.js';
+import type { WebsocketConnectorOptions } from './websocket-config.js';
+import { WebsocketConnector } from './websocket-connector.js';
+
+/** Options of {@link WebsocketStore}: the store's and the connector's. */
+export interface WebsocketStoreOptions extends StoreOptions, WebsocketConnectorOptions {}
+
+/**
+ * A {@link Store} over a {@link WebsocketConnector}: objects stay in the
+ * memory of the process that put them and are fetched from it directly.
+ *
+ * @example
+ * ```ts
+ * const store = new WebsocketStore('dim', { address: '10.0.0.5', port: 9876 });
+ * const p = await store.proxy(bigBuffer); // starts this process's server
+ * // send p anywhere; it resolves by fetching from this process
+ * ```
+ */
+export class WebsocketStore extends Store<DimKey> {
+  constructor(name: string, options: WebsocketStoreOptions = {}) {
+    const {
+      address,
+      interface: nic,
+      port,
+      timeoutMs,
+      maxMessageSize,
+      chunkSize,
+      ...storeOptions
+    } = options;
+    const connector = new WebsocketConnector({
+      address,
+      interface: nic,
+      port,
+      timeoutMs,
+      maxMessageSize,
+      chunkSize,
+    });
+    super(name, connector, storeOptions);
+  }
+}
