@@ -65,8 +65,9 @@ export function toRedisConnectorError(
   }
 
   if (CONNECTION_FAILURE.test(err.message) || err.name === 'MaxRetriesPerRequestError') {
-    const last = context.lastConnectionError;
-    const detail = last === undefined ? err.message : `${err.message}; ${last.message}`;
+    // ioredis's own text ("max retries per request...") hides the reason;
+    // the last connection error (ECONNREFUSED...) names it.
+    const detail = context.lastConnectionError?.message ?? err.message;
     return new RedisConnectorError(
       address,
       `${what} failed: could not reach the server (${detail}). ` +
