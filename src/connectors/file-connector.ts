@@ -107,7 +107,7 @@ export class FileConnector implements DeferrableConnector<FileKey> {
 
   async put(data: Uint8Array): Promise<FileKey> {
     const key = { id: newObjectId() };
-    await this.set(key, data);
+    await this.#write(key, data);
     return key;
   }
 
@@ -143,8 +143,12 @@ export class FileConnector implements DeferrableConnector<FileKey> {
 
   async evict(key: FileKey): Promise<void> {
     const path = this.#pathOf(key);
-    await rm(path + READY, { force: true });
-    await rm(path, { force: true });
+    try {
+      await rm(path + READY, { force: true });
+      await rm(path, { force: true });
+    } catch (err) {
+      throw this.#ioError('evict', path, err);
+    }
   }
 
   async newKey(): Promise<FileKey> {
@@ -153,13 +157,17 @@ export class FileConnector implements DeferrableConnector<FileKey> {
 
   /** Writes (or overwrites) the object under `key`, marker last. */
   async set(key: FileKey, data: Uint8Array): Promise<void> {
-    const path = this.#pathOf(key);
     await this.evict(key);
+    await this.#write(key, data);
+  }
+
+  async #write(key: FileKey, data: Uint8Array): Promise<void> {
+    const path = this.#pathOf(key);
     try {
       await writeFileFully(path, data);
       await writeFile(path + READY, '', { flag: 'wx' });
     } catch (err) {
-      await rm(path, { force: true });
+      await rm(path, { force: true }).catch(() => undefined);
       throw this.#ioError('write', path, err);
     }
   }
@@ -187,7 +195,11 @@ export class FileConnector implements DeferrableConnector<FileKey> {
       writeFileFullySync(path, data);
       writeFileSync(path + READY, '', { flag: 'wx' });
     } catch (err) {
-      rmSync(path, { force: true });
+      try {
+        rmSync(path, { force: true });
+      } catch {
+        // the write failed already; its error is the one to report
+      }
       throw this.#ioError('write', path, err);
     }
     return key;

@@ -88,15 +88,13 @@ export class StoreFactory<T = unknown> implements Factory<T> {
       store: this.storeConfig as unknown as JsonObject,
       evict: this.evict,
     };
-    if (this.deserializer !== undefined) {
-      const name =
-        typeof this.deserializer === 'string'
-          ? this.deserializer
-          : codecName(this.deserializer);
+    const fn = this.deserializer;
+    if (fn !== undefined) {
+      const name = typeof fn === 'string' ? fn : codecName(fn);
       if (name === undefined) {
         throw new SerializationError(
           `The proxy of key ${JSON.stringify(this.key)} has a deserializer function ` +
-            `(${this.deserializer.name || 'anonymous'}) that is not registered, so it ` +
+            `(${(fn as Deserializer).name || 'anonymous'}) that is not registered, so it ` +
             'cannot travel. Register it with registerCodec(name, { deserializer }) in ' +
             'every process and pass the name.',
           { key: this.key },

@@ -118,7 +118,7 @@ describe('bounded-chunk file I/O', () => {
     const size = 2 ** 31 + 4099;
     const data = Buffer.allocUnsafe(size);
     // A cheap, position-dependent pattern so that a misplaced chunk is caught.
-    for (let i = 0; i < size; i += 4096) data.writeUInt32LE(i >>> 0, i);
+    for (let i = 0; i + 4 <= size; i += 4096) data.writeUInt32LE(i >>> 0, i);
     data[size - 1] = 0xab;
     const c = new FileConnector({ storeDir: join(root, 'huge') });
     const key = await c.put(data);

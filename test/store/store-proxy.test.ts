@@ -67,7 +67,7 @@ describe('Store proxies', () => {
     const consumer = JSON.parse(JSON.stringify(p), reviveProxies) as { v: number };
     assert.equal(consumer.v, 42);
     await new Promise((r) => setImmediate(r));
-    assert.equal(await store.exists(factory.key), false);
+    assert.equal(await store.exists(factory.key as never), false);
     await store.close();
   });
 
