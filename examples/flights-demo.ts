@@ -15,7 +15,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { FileStore, type Store } from 'proxystore';
@@ -49,15 +49,26 @@ for (const [flag, n] of [['--chunks', chunks], ['--workers', workers]] as const)
   }
 }
 
+const tty = process.stderr.isTTY === true;
+let lastLine = '';
+
+/** Progress on stderr: one updating line on a terminal, plain lines otherwise. */
 function progress(text: string): void {
-  process.stderr.write(`\r\x1b[K${text}`);
+  if (tty) {
+    process.stderr.write(`\r\x1b[K${text}`);
+  } else if (text !== '' && text.split(':')[0] !== lastLine.split(':')[0]) {
+    process.stderr.write(`${text}\n`);
+  }
+  lastLine = text;
 }
 
 /** Loads the real dataset shipped by the npm package vega-datasets. */
 function loadFlights(): Flight[] {
+  // vega-datasets exports no subpaths, so find the package folder on disk.
   const require = createRequire(import.meta.url);
-  const pkg = require.resolve('vega-datasets/package.json');
-  const path = join(pkg, '..', 'data', 'flights-200k.json');
+  const main = require.resolve('vega-datasets');
+  const root = main.slice(0, main.lastIndexOf(`${sep}node_modules${sep}vega-datasets${sep}`));
+  const path = join(root, 'node_modules', 'vega-datasets', 'data', 'flights-200k.json');
   return JSON.parse(readFileSync(path, 'utf8')) as Flight[];
 }
 
@@ -86,6 +97,7 @@ async function openStore(): Promise<{ store: Store; cleanup: () => Promise<void>
 }
 
 interface Pool {
+  ready: Promise<void>;
   run(mode: 'reference' | 'value', payloads: string[]): Promise<BandStats[][]>;
   close(): void;
 }
@@ -95,7 +107,17 @@ function startPool(size: number): Pool {
   const children: ChildProcess[] = Array.from({ length: size }, () =>
     fork(script, [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' }),
   );
+  const ready = Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve, reject) => {
+          child.once('message', () => resolve());
+          child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
+        }),
+    ),
+  ).then(() => undefined);
   return {
+    ready,
     run(mode, payloads) {
       return new Promise((resolve, reject) => {
         const results: BandStats[][] = new Array<BandStats[]>(payloads.length);
@@ -146,6 +168,8 @@ async function main(): Promise<void> {
   const pool = startPool(workers);
 
   try {
+    progress(`starting ${workers} worker processes...`);
+    await pool.ready;
     progress(`proxying ${parts.length} chunks into ${args.store} store...`);
     const t0 = performance.now();
     const proxies = await store.proxyBatch(parts);

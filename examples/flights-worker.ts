@@ -29,3 +29,4 @@ process.on('message', (task: Task) => {
 });
 
 process.on('disconnect', () => process.exit(0));
+process.send?.({ ready: true });
