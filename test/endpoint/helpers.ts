@@ -118,3 +118,49 @@ export function runCli(home: string, args: string[], timeoutMs = 60_000): Promis
     );
   });
 }
+
+/** An endpoint configured and started through the CLI (a real daemon). */
+export interface CliEndpoint {
+  name: string;
+  uuid: string;
+  port: number;
+  pid: number;
+  /** `proxystore-endpoint stop NAME`; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `configure NAME --port 0 ...` (unless configured already) and
+ * `start NAME` under `home`; throws with the CLI output when either fails.
+ */
+export async function startCliEndpoint(
+  home: string,
+  name: string,
+  configureArgs: string[] = [],
+): Promise<CliEndpoint> {
+  const { readEndpointConfig } = await import('../../src/endpoint/config-files.js');
+  const { readPidFile } = await import('../../src/endpoint/pid-file.js');
+
+  const configured = await readEndpointConfig(name, home).catch(() => undefined);
+  if (configured === undefined) {
+    const res = await runCli(home, ['configure', name, '--port', '0', ...configureArgs]);
+    if (res.code !== 0) throw new Error(`configure ${name} failed: ${res.stderr}`);
+  }
+
+  const res = await runCli(home, ['start', name]);
+  if (res.code !== 0) throw new Error(`start ${name} failed: ${res.stderr}`);
+
+  const config = await readEndpointConfig(name, home);
+  const pid = await readPidFile(join(home, 'endpoints', name, 'daemon.pid'));
+  if (pid?.port === undefined) throw new Error(`${name} wrote no address`);
+
+  return {
+    name,
+    uuid: config.uuid,
+    port: pid.port,
+    pid: pid.pid,
+    stop: async () => {
+      await runCli(home, ['stop', name]);
+    },
+  };
+}
