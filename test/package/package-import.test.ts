@@ -103,12 +103,18 @@ describe('the built package', { timeout: 120_000 }, () => {
           strict: true,
           noEmit: true,
           skipLibCheck: false,
-          types: [],
+          // A Node consumer has @types/node; borrow ours.
+          types: ['node'],
+          typeRoots: [join(root, 'node_modules', '@types')],
         },
         files: ['consumer.ts'],
       }),
     );
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: app });
+    try {
+      await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: app });
+    } catch (err) {
+      assert.fail(`tsc reported errors:\n${(err as { stdout?: string }).stdout ?? String(err)}`);
+    }
   });
 });
