@@ -19,6 +19,9 @@ export interface WebsocketStoreOptions extends StoreOptions, WebsocketConnectorO
  * ```
  */
 export class WebsocketStore extends Store<DimKey> {
+  /** The store's connector (typed, for {@link WebsocketConnector.serverAddress}). */
+  declare readonly connector: WebsocketConnector;
+
   constructor(name: string, options: WebsocketStoreOptions = {}) {
     const {
       address,
