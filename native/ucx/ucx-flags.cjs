@@ -1,6 +1,7 @@
 'use strict';
 // Finds the UCX install the addon builds against, for binding.gyp and
-// scripts/build-ucx.mjs. Order: $UCX_HOME, pkg-config `ucx`, standard prefixes.
+// scripts/build-ucx.mjs: $UCX_HOME when set (and then only there), else
+// pkg-config `ucx`, else the standard prefixes.
 // Usage: node ucx-flags.cjs include|libs|prefix  (prints space-separated words)
 
 const { execFileSync } = require('node:child_process');
@@ -26,9 +27,8 @@ function findUcx() {
   const home = process.env.UCX_HOME;
   if (home) {
     const includeDir = join(home, 'include');
-    if (existsSync(join(includeDir, HEADER))) {
-      return { includeDir, libDir: join(home, 'lib') };
-    }
+    if (!existsSync(join(includeDir, HEADER))) return undefined;
+    return { includeDir, libDir: join(home, 'lib') };
   }
 
   const include = pkgConfig(['--variable=includedir']);

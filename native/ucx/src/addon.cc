@@ -271,6 +271,37 @@ Napi::Value Request(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), double(id));
 }
 
+// requestRaw(host, port, header, data|null, cb) -> id. Tests only: sends
+// `header` verbatim as a request's AM header (bytes 8-15, the message id,
+// are replaced by this call's id so that an answer finds its way back).
+Napi::Value RequestRaw(const Napi::CallbackInfo& info) {
+  Engine* engine = Ready(info.Env());
+  RequestSpec spec;
+  spec.host = StringArg(info, 0, "host");
+  spec.port = PortArg(info, 1);
+  BlobPtr header = BytesArg(info, 2);
+  if (header->size() == 0 || header->size() > sizeof(Header) + kMaxKeyLength) {
+    throw Napi::RangeError::New(info.Env(), "header must be 1 to 176 bytes.");
+  }
+  spec.rawHeader.assign(reinterpret_cast<const char*>(header->data()),
+                        header->size());
+  if (!info[3].IsNull() && !info[3].IsUndefined()) spec.data = BytesArg(info, 3);
+  spec.maxReplySize = uint64_t(1) << 30;
+  const uint64_t id = Register(info, 4);
+
+  EnvLinkPtr link = State(info.Env())->link;
+  engine->Post([=]() mutable { engine->Request(link, id, std::move(spec)); });
+  return Napi::Number::New(info.Env(), double(id));
+}
+
+// stats() -> { receivedBytes }: payload bytes this process received so far.
+Napi::Value Stats(const Napi::CallbackInfo& info) {
+  Engine* engine = Ready(info.Env());
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("receivedBytes", double(engine->ReceivedBytes()));
+  return out;
+}
+
 // cancel(id): forgets a request; its callback is never called.
 Napi::Value Cancel(const Napi::CallbackInfo& info) {
   EnvState* state = State(info.Env());
@@ -303,6 +334,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setRaw", Napi::Function::New(env, SetRaw));
   exports.Set("request", Napi::Function::New(env, Request));
   exports.Set("cancel", Napi::Function::New(env, Cancel));
+  exports.Set("requestRaw", Napi::Function::New(env, RequestRaw));
+  exports.Set("stats", Napi::Function::New(env, Stats));
   return exports;
 }
 

@@ -63,7 +63,7 @@ using InboundPtr = std::shared_ptr<Inbound>;
 struct Pending {
   uint64_t id = 0;
   EnvLinkPtr link;
-  Op op = Op::kPing;
+  uint8_t op = 0;
   std::string peer;
   uint64_t maxReplySize = 0;
   InboundPtr reply;
@@ -77,6 +77,8 @@ struct RequestSpec {
   BlobPtr data;  // put only
   uint64_t maxReplySize = 0;
   uint64_t chunkSize = 0;
+  // Tests only: sent verbatim as the AM header (its msgId is overwritten).
+  std::string rawHeader;
 };
 
 class Engine {
@@ -88,6 +90,9 @@ class Engine {
 
   // Ids for calls and messages, unique in the process.
   static uint64_t NextId();
+
+  // Payload bytes received so far (puts and replies), for diagnostics.
+  uint64_t ReceivedBytes() const { return received_.load(); }
 
   // Runs `task` on the progress thread. Callable from any thread.
   void Post(std::function<void()> task);
@@ -155,7 +160,9 @@ class Engine {
                  const std::string& message);
   void AcceptChunk(const InboundPtr& in, const Header& h, void* data,
                    size_t length, bool rndv);
-  void ChunkLanded(const InboundPtr& in, ucs_status_t status);
+  void ChunkLanded(const InboundPtr& in, ucs_status_t status, size_t length);
+  void SendRaw(ucp_ep_h ep, const std::string& header, BlobPtr payload,
+               std::function<void(ucs_status_t)> done);
   static void FinishInbound(Inbound& in, const std::string& failure,
                             Status status);
 
@@ -168,6 +175,7 @@ class Engine {
   std::mutex mu_;
   std::deque<std::function<void()>> tasks_;
   std::atomic<bool> stopping_{false};
+  std::atomic<uint64_t> received_{0};
 
   std::unordered_map<uint64_t, std::unique_ptr<Server>> servers_;
   std::unordered_map<ucp_ep_h, std::unique_ptr<Conn>> conns_;

@@ -124,6 +124,15 @@ void Engine::LocalPut(EnvLinkPtr link, uint64_t callId, uint64_t serverId,
     return;
   }
 
+  if (data->size() > server->maxMessageSize) {
+    link->Deliver(Failure(
+        callId, "ERR_UCX_TOO_LARGE",
+        "The object of " + std::to_string(data->size()) +
+            " bytes exceeds the server's maxMessageSize of " +
+            std::to_string(server->maxMessageSize) + " bytes."));
+    return;
+  }
+
   server->objects[key] = std::move(data);
   link->Deliver(Done(callId));
 }

@@ -90,6 +90,38 @@ void Engine::Send(ucp_ep_h ep, unsigned amId, Header h,
   }
 }
 
+void Engine::SendRaw(ucp_ep_h ep, const std::string& header, BlobPtr payload,
+                     std::function<void(ucs_status_t)> done) {
+  auto group = std::make_shared<SendGroup>();
+  group->remaining = 1;
+  group->done = std::move(done);
+
+  auto* chunk = new SendChunk{};
+  const size_t length = std::min(header.size(), sizeof(chunk->header.bytes));
+  std::memcpy(chunk->header.bytes, header.data(), length);
+  chunk->header.length = length;
+  chunk->payload = payload ? std::move(payload) : std::make_shared<Blob>(0);
+  chunk->group = group;
+
+  ucp_request_param_t param{};
+  param.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK |
+                       UCP_OP_ATTR_FIELD_USER_DATA |
+                       UCP_OP_ATTR_FIELD_DATATYPE | UCP_OP_ATTR_FIELD_FLAGS;
+  param.cb.send = OnSendDone;
+  param.user_data = chunk;
+  param.datatype = ucp_dt_make_contig(1);
+  param.flags = UCP_AM_SEND_FLAG_REPLY;
+
+  void* request = ucp_am_send_nbx(ep, kAmRequest, chunk->header.bytes, length,
+                                  chunk->payload->data(),
+                                  chunk->payload->size(), &param);
+  if (request == nullptr) {
+    ChunkSent(chunk, UCS_OK);
+  } else if (UCS_PTR_IS_ERR(request)) {
+    ChunkSent(chunk, UCS_PTR_STATUS(request));
+  }
+}
+
 void Engine::SendReply(ucp_ep_h ep, const Header& request, Status status,
                        BlobPtr payload, uint64_t chunkSize) {
   Header h{};
@@ -130,7 +162,7 @@ void Engine::AcceptChunk(const InboundPtr& in, const Header& h, void* data,
   uint8_t* target = in->blob->data() + ChunkOffset(h, h.chunkIndex);
   if (!rndv) {
     if (length > 0) std::memcpy(target, data, length);
-    ChunkLanded(in, UCS_OK);
+    ChunkLanded(in, UCS_OK, length);
     return;
   }
 
@@ -139,10 +171,10 @@ void Engine::AcceptChunk(const InboundPtr& in, const Header& h, void* data,
   param.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK |
                        UCP_OP_ATTR_FIELD_USER_DATA |
                        UCP_OP_ATTR_FIELD_DATATYPE;
-  param.cb.recv_am = [](void* request, ucs_status_t status, size_t,
+  param.cb.recv_am = [](void* request, ucs_status_t status, size_t received,
                         void* user) {
     auto* done = static_cast<RecvChunk*>(user);
-    done->engine->ChunkLanded(done->inbound, status);
+    done->engine->ChunkLanded(done->inbound, status, received);
     delete done;
     ucp_request_free(request);
   };
@@ -152,14 +184,16 @@ void Engine::AcceptChunk(const InboundPtr& in, const Header& h, void* data,
   void* request = ucp_am_recv_data_nbx(worker_, data, target, length, &param);
   if (request == nullptr) {
     delete chunk;
-    ChunkLanded(in, UCS_OK);
+    ChunkLanded(in, UCS_OK, length);
   } else if (UCS_PTR_IS_ERR(request)) {
     delete chunk;
-    ChunkLanded(in, UCS_PTR_STATUS(request));
+    ChunkLanded(in, UCS_PTR_STATUS(request), 0);
   }
 }
 
-void Engine::ChunkLanded(const InboundPtr& in, ucs_status_t status) {
+void Engine::ChunkLanded(const InboundPtr& in, ucs_status_t status,
+                         size_t length) {
+  if (status == UCS_OK) received_ += length;
   if (in->finished) return;
 
   if (status != UCS_OK) {
