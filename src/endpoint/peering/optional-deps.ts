@@ -5,16 +5,15 @@
  */
 import { MissingDependencyError } from '../../errors.js';
 
-const importWs = () => import('ws');
-const importDataChannel = () => import('node-datachannel');
-
 /** The `ws` module namespace. */
-export type WsModule = Awaited<ReturnType<typeof importWs>>;
+export type WsModule = typeof import('ws');
 
 /** The `node-datachannel` native API (its default export). */
-export type DataChannelModule = Awaited<
-  ReturnType<typeof importDataChannel>
->['default'];
+export type DataChannelModule = typeof import('node-datachannel').default;
+
+const importWs = (): Promise<WsModule> => import('ws');
+const importDataChannel = (): Promise<typeof import('node-datachannel')> =>
+  import('node-datachannel');
 
 let wsLoading: Promise<WsModule> | undefined;
 let dcLoading: Promise<DataChannelModule> | undefined;

@@ -1,0 +1,430 @@
+/**
+ * One WebRTC peer connection to another endpoint, over node-datachannel's
+ * native API. It carries whole binary messages of any size: each message is
+ * framed into chunks (chunks.ts), spread over one or more reliable data
+ * channels, and sent with backpressure on the channels' buffered amount.
+ *
+ * Signalling (offer, answer, candidates) goes through a callback, so this
+ * class knows nothing about the relay. The offerer creates the channels,
+ * labelled `p2p-<i>-<n>`; the answerer learns `n` from the labels. The
+ * connection is ready when all `n` channels are open.
+ */
+import type {
+  DataChannel,
+  PeerConnection as NativePeerConnection,
+} from 'node-datachannel';
+
+import { PeerConnectionError, PeerTimeoutError } from '../../errors.js';
+import { logger } from '../../utils/debug.js';
+import {
+  chunkCount,
+  chunkSpan,
+  copyParts,
+  FRAME_HEADER_BYTES,
+  FrameError,
+  Reassembler,
+  writeFrameHeader,
+} from './chunks.js';
+import type { DataChannelModule } from './optional-deps.js';
+
+const log = logger('peering:connection');
+
+/** How long a blocked sender waits before it looks at the buffer again. */
+const DRAIN_POLL_MS = 100;
+
+/** Chunk limit when the channel does not report its message size. */
+const FALLBACK_MESSAGE_SIZE = 65536;
+
+/** A signalling frame to pass to the other side (through the relay). */
+export interface LocalSignal {
+  type: 'offer' | 'answer' | 'candidate';
+  sdp?: string;
+  candidate?: string;
+  mid?: string;
+}
+
+/** Options of {@link PeerConnection.create}. */
+export interface PeerConnectionOptions {
+  /** This endpoint's id (for logs). */
+  localId: string;
+  /** The remote endpoint's id. */
+  peerId: string;
+  /** `offerer` creates the channels and the offer. */
+  role: 'offerer' | 'answerer';
+  /** STUN/TURN URLs; empty for host candidates only. */
+  iceServers: string[];
+  /** Interface for ICE host candidates. */
+  bindAddress: string;
+  /** Data channels the offerer opens (at least 1). */
+  channels: number;
+  /** Bound on reaching the ready state. */
+  connectTimeoutMs: number;
+  /** Largest message accepted from the peer, in bytes. */
+  maxMessageBytes: number;
+  /** Most incomplete incoming messages at once. */
+  maxPendingMessages: number;
+  /** A sender waits while a channel buffers more than this... */
+  bufferHighBytes: number;
+  /** ...until the channel's buffer falls to this. */
+  bufferLowBytes: number;
+  /** Largest chunk body; capped by the channel's message size. */
+  maxChunkBytes: number;
+  /** Passes a signalling frame to the other side; may throw. */
+  signal: (message: LocalSignal) => void;
+}
+
+interface Channel {
+  dc: DataChannel;
+  open: boolean;
+  drained: (() => void)[];
+}
+
+/** A peer connection that sends and receives whole messages. */
+export class PeerConnection {
+  readonly #options: PeerConnectionOptions;
+  readonly #pc: NativePeerConnection;
+  readonly #channels: Channel[] = [];
+  readonly #reassembler: Reassembler;
+  readonly #queuedCandidates: { candidate: string; mid: string }[] = [];
+  readonly #closeListeners: ((error: Error | undefined) => void)[] = [];
+  readonly #ready: Promise<void>;
+  #settleReady: (error?: Error) => void = () => undefined;
+  #messageListener: ((message: Buffer) => void) | undefined;
+  #expected: number;
+  #remoteSet = false;
+  #closed = false;
+  #nextMessageId = 0;
+  #nextChannel = 0;
+  #scratch: Buffer | undefined;
+  #readyTimer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    native: DataChannelModule,
+    options: PeerConnectionOptions,
+  ) {
+    this.#options = options;
+    this.#expected = options.role === 'offerer' ? options.channels : 0;
+    this.#reassembler = new Reassembler({
+      maxMessageBytes: options.maxMessageBytes,
+      maxPending: options.maxPendingMessages,
+    });
+    this.#ready = new Promise<void>((resolve, reject) => {
+      this.#settleReady = (error) =>
+        error === undefined ? resolve() : reject(error);
+    });
+    this.#ready.catch(() => undefined);
+
+    this.#pc = new native.PeerConnection(options.localId.slice(0, 16), {
+      iceServers: options.iceServers,
+      bindAddress: options.bindAddress,
+    });
+    this.#wire();
+
+    this.#readyTimer = setTimeout(() => this.#timedOut(), options.connectTimeoutMs);
+
+    if (options.role === 'offerer') {
+      for (let i = 0; i < options.channels; i++) {
+        const label = `p2p-${i}-${options.channels}`;
+        this.#addChannel(this.#pc.createDataChannel(label));
+      }
+    }
+  }
+
+  /**
+   * Creates a connection; an offerer starts negotiating at once.
+   *
+   * @param native - node-datachannel's API, from `loadDataChannel()`.
+   */
+  static create(
+    native: DataChannelModule,
+    options: PeerConnectionOptions,
+  ): PeerConnection {
+    return new PeerConnection(native, options);
+  }
+
+  /** The remote endpoint's id. */
+  get peerId(): string {
+    return this.#options.peerId;
+  }
+
+  /** `offerer` or `answerer`. */
+  get role(): 'offerer' | 'answerer' {
+    return this.#options.role;
+  }
+
+  /** Whether the connection is closed (or failed). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Resolves when every channel is open.
+   *
+   * @throws {@link PeerTimeoutError} after the connect timeout.
+   * @throws {@link PeerConnectionError} when the connection failed or closed.
+   */
+  ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  /** Sets the listener for whole messages from the peer. */
+  onMessage(listener: (message: Buffer) => void): void {
+    this.#messageListener = listener;
+  }
+
+  /** Adds a listener called once when the connection closes, either side. */
+  onClose(listener: (error: Error | undefined) => void): void {
+    this.#closeListeners.push(listener);
+  }
+
+  /** Applies an offer, answer or candidate from the other side. */
+  handleSignal(message: LocalSignal): void {
+    if (this.#closed) return;
+
+    try {
+      if (message.type === 'candidate') {
+        const candidate = message.candidate ?? '';
+        const mid = message.mid ?? '';
+        if (this.#remoteSet) {
+          this.#pc.addRemoteCandidate(candidate, mid);
+        } else {
+          this.#queuedCandidates.push({ candidate, mid });
+        }
+        return;
+      }
+
+      this.#pc.setRemoteDescription(message.sdp ?? '', message.type);
+      this.#remoteSet = true;
+      for (const queued of this.#queuedCandidates.splice(0)) {
+        this.#pc.addRemoteCandidate(queued.candidate, queued.mid);
+      }
+    } catch (error) {
+      this.close(this.#error(`it sent a bad ${message.type}`, error));
+    }
+  }
+
+  /**
+   * Sends one message made of `parts` (sent back to back, never joined in
+   * memory). Resolves once every chunk is handed to a channel.
+   *
+   * @param signal - stops sending between chunks when aborted.
+   * @throws {@link PeerConnectionError} when the connection is not ready or
+   *   closes while sending.
+   */
+  async send(
+    parts: readonly Uint8Array[],
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.#ready;
+
+    const total = parts.reduce((sum, part) => sum + part.byteLength, 0);
+    const count = chunkCount(total, this.#chunkLimit());
+    const messageId = this.#nextMessageId;
+    this.#nextMessageId = (this.#nextMessageId + 1) >>> 0;
+
+    for (let index = 0; index < count; index++) {
+      const channel = this.#pickChannel();
+      await this.#drain(channel);
+      if (this.#closed) {
+        throw this.#error('it closed while a message was being sent');
+      }
+      signal?.throwIfAborted();
+
+      const [start, end] = chunkSpan(total, count, index);
+      const frame = this.#frameBuffer(end - start);
+      writeFrameHeader(frame, { messageId, index, count, total });
+      copyParts(parts, start, end, frame, FRAME_HEADER_BYTES);
+      this.#sendFrame(channel, frame);
+    }
+  }
+
+  /** Closes the connection; listeners get `error` (none: a normal close). */
+  close(error?: Error): void {
+    if (this.#closed) return;
+    this.#closed = true;
+
+    clearTimeout(this.#readyTimer);
+    this.#settleReady(error ?? this.#error('it was closed before it opened'));
+    this.#reassembler.clear();
+    for (const channel of this.#channels) {
+      for (const wake of channel.drained.splice(0)) wake();
+    }
+    const why = error === undefined ? '' : `: ${error.message}`;
+    log('connection to %s closed%s', this.peerId, why);
+
+    try {
+      for (const channel of this.#channels) channel.dc.close();
+      this.#pc.close();
+    } catch (closeError) {
+      log('closing the native connection failed: %s', String(closeError));
+    }
+
+    for (const listener of this.#closeListeners.splice(0)) listener(error);
+  }
+
+  #wire(): void {
+    const pc = this.#pc;
+
+    pc.onLocalDescription((sdp, type) => {
+      if (type !== 'offer' && type !== 'answer') return;
+      this.#signal({ type, sdp });
+    });
+    pc.onLocalCandidate((candidate, mid) => {
+      this.#signal({ type: 'candidate', candidate, mid });
+    });
+    pc.onStateChange((state) => {
+      log('connection to %s: %s', this.peerId, state);
+      if (state === 'failed' || state === 'disconnected' || state === 'closed') {
+        this.close(this.#error(`its state became ${state}`));
+      }
+    });
+    pc.onDataChannel((dc) => {
+      if (this.#options.role === 'offerer' || this.#closed) {
+        dc.close();
+        return;
+      }
+      const match = /^p2p-(\d+)-(\d+)$/.exec(dc.getLabel());
+      this.#expected = Math.max(1, Number(match?.[2] ?? 1));
+      this.#addChannel(dc);
+    });
+  }
+
+  #addChannel(dc: DataChannel): void {
+    const channel: Channel = { dc, open: false, drained: [] };
+    this.#channels.push(channel);
+
+    dc.setBufferedAmountLowThreshold(this.#options.bufferLowBytes);
+    dc.onBufferedAmountLow(() => {
+      for (const wake of channel.drained.splice(0)) wake();
+    });
+    dc.onOpen(() => {
+      channel.open = true;
+      this.#checkReady();
+    });
+    dc.onClosed(() => this.close(this.#error('a data channel closed')));
+    dc.onError((message) => {
+      this.close(this.#error(`a data channel failed: ${message}`));
+    });
+    dc.onMessage((message) => this.#receive(message));
+
+    if (dc.isOpen()) {
+      channel.open = true;
+      this.#checkReady();
+    }
+  }
+
+  #checkReady(): void {
+    const open = this.#channels.filter((channel) => channel.open).length;
+    if (this.#closed || this.#expected === 0 || open < this.#expected) return;
+
+    clearTimeout(this.#readyTimer);
+    log('connection to %s ready with %d channel(s)', this.peerId, open);
+    this.#settleReady();
+  }
+
+  #timedOut(): void {
+    const { peerId, connectTimeoutMs } = this.#options;
+    this.close(
+      new PeerTimeoutError(
+        peerId,
+        connectTimeoutMs,
+        `The peer connection to ${peerId} did not open within ` +
+          `${connectTimeoutMs} ms. Check that the peer is running and that ` +
+          'the bind address and ICE servers let the two hosts reach each other.',
+      ),
+    );
+  }
+
+  #receive(message: string | Buffer | ArrayBuffer): void {
+    if (this.#closed) return;
+    if (typeof message === 'string') {
+      this.close(this.#error('it sent a text frame'));
+      return;
+    }
+
+    const frame = Buffer.isBuffer(message) ? message : Buffer.from(message);
+    let whole: Buffer | undefined;
+    try {
+      whole = this.#reassembler.push(frame);
+    } catch (error) {
+      if (!(error instanceof FrameError)) throw error;
+      this.close(this.#error(error.message, error));
+      return;
+    }
+    if (whole !== undefined) this.#messageListener?.(whole);
+  }
+
+  #signal(message: LocalSignal): void {
+    if (this.#closed) return;
+    try {
+      this.#options.signal(message);
+    } catch (error) {
+      this.close(this.#error(`its ${message.type} could not be sent`, error));
+    }
+  }
+
+  #sendFrame(channel: Channel, frame: Buffer): void {
+    try {
+      channel.dc.sendMessageBinary(frame);
+    } catch (error) {
+      const failure = this.#error('a chunk could not be sent', error);
+      this.close(failure);
+      throw failure;
+    }
+  }
+
+  #chunkLimit(): number {
+    const reported = this.#channels[0]?.dc.maxMessageSize() ?? 0;
+    const limit = reported > FRAME_HEADER_BYTES ? reported : FALLBACK_MESSAGE_SIZE;
+    return Math.max(
+      1,
+      Math.min(this.#options.maxChunkBytes, limit - FRAME_HEADER_BYTES),
+    );
+  }
+
+  /**
+   * A reused buffer for one frame. `sendMessageBinary` copies the bytes
+   * before it returns, so one scratch buffer serves every chunk.
+   */
+  #frameBuffer(bodyLength: number): Buffer {
+    const length = FRAME_HEADER_BYTES + bodyLength;
+    if (this.#scratch === undefined || this.#scratch.length < length) {
+      const size = Math.max(length, FRAME_HEADER_BYTES + this.#chunkLimit());
+      this.#scratch = Buffer.allocUnsafeSlow(size);
+    }
+    return this.#scratch.subarray(0, length);
+  }
+
+  #pickChannel(): Channel {
+    const channel = this.#channels[this.#nextChannel];
+    this.#nextChannel = (this.#nextChannel + 1) % this.#channels.length;
+    if (channel === undefined) throw this.#error('it has no data channel');
+    return channel;
+  }
+
+  async #drain(channel: Channel): Promise<void> {
+    const high = this.#options.bufferHighBytes;
+    while (!this.#closed && channel.dc.bufferedAmount() > high) {
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          const at = channel.drained.indexOf(wake);
+          if (at >= 0) channel.drained.splice(at, 1);
+          resolve();
+        }, DRAIN_POLL_MS);
+        channel.drained.push(wake);
+      });
+    }
+  }
+
+  #error(what: string, cause?: unknown): PeerConnectionError {
+    return new PeerConnectionError(
+      this.peerId,
+      `The peer connection to ${this.peerId} failed: ${what}.`,
+      cause === undefined ? undefined : { cause },
+    );
+  }
+}
