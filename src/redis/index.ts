@@ -9,6 +9,12 @@ import { RedisConnector } from './redis-connector.js';
 
 export { RedisConnector, type RedisKey } from './redis-connector.js';
 export { RedisStore, type RedisStoreOptions } from './redis-store.js';
+export {
+  evictJobData,
+  proxyJobData,
+  reviveJobData,
+  type ProxyJobDataOptions,
+} from './job-payloads.js';
 export type {
   RedisConnectorOptions,
   RedisNodeAddress,

@@ -201,7 +201,8 @@ describe('RedisConnector', { skip, timeout: 600_000 }, () => {
         { connectTimeoutMs: Number.NaN },
       ];
       for (const options of bad) {
-        assert.throws(() => new RedisConnector(options), InvalidArgumentError, JSON.stringify(options));
+        const make = (): RedisConnector => new RedisConnector(options);
+        assert.throws(make, InvalidArgumentError, JSON.stringify(options));
       }
     });
 

@@ -14,7 +14,11 @@ import { isBridgeRunning, shutdownBridge } from '../../src/bridge/index.js';
 import { BridgeError, ProxyResolveError } from '../../src/errors.js';
 import { isResolved, proxiesToReferences, resolve } from '../../src/index.js';
 import { RedisStore } from '../../src/redis/index.js';
-import { type RedisServerHandle, redisSkipReason, startRedisServer } from '../helpers/redis-server.js';
+import {
+  type RedisServerHandle,
+  redisSkipReason,
+  startRedisServer,
+} from '../helpers/redis-server.js';
 
 const skip = redisSkipReason();
 const T = { timeout: 60_000 };
@@ -95,10 +99,8 @@ describe('RedisStore', { skip, timeout: 300_000 }, () => {
     const p = await store.proxy({ title: 'flights', values: [1, 2, 3, 4] });
     const json = JSON.stringify(proxiesToReferences(p));
 
-    const child = spawnSync(process.execPath, ['--import', 'tsx', fixture('consumer.ts'), json], {
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    const args = ['--import', 'tsx', fixture('consumer.ts'), json];
+    const child = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 30_000 });
     assert.equal(child.signal, null, 'the consumer hung');
     assert.equal(child.status, 0, child.stderr);
     assert.deepEqual(JSON.parse(child.stdout), {
@@ -120,7 +122,8 @@ describe('RedisStore', { skip, timeout: 300_000 }, () => {
       assert.throws(
         () => p.soon,
         (error: unknown) => {
-          assert.ok(error instanceof ProxyResolveError || error instanceof BridgeError, String(error));
+          const typed = error instanceof ProxyResolveError || error instanceof BridgeError;
+          assert.ok(typed, String(error));
           assert.match(collectMessages(error), /RedisConnectorError|could not reach/);
           return true;
         },
