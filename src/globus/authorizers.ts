@@ -140,7 +140,9 @@ export class RefreshTokenAuthorizer implements GlobusAuthorizer {
     try {
       record = await client.refresh(stored.refreshToken);
     } catch (err) {
-      if (err instanceof GlobusApiError && err.httpStatus >= 400 && err.httpStatus < 500) {
+      const refused =
+        err instanceof GlobusApiError && err.httpStatus >= 400 && err.httpStatus < 500;
+      if (refused) {
         throw new GlobusAuthError(
           `Globus Auth rejected the refresh token for ${this.resourceServer} ` +
             `(${err.code ?? `HTTP ${err.httpStatus}`}): the login expired or ` +

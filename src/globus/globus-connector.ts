@@ -10,116 +10,36 @@ import { readFileFully, writeFileFully } from '../connectors/file-io.js';
 import { registerConnectorKind } from '../connectors/kinds.js';
 import { InvalidArgumentError } from '../errors.js';
 import { logger } from '../utils/debug.js';
-import type { JsonObject, JsonValue } from '../utils/json.js';
-import { isObjectId, newObjectId } from '../utils/uuid.js';
+import type { JsonObject } from '../utils/json.js';
+import { newObjectId } from '../utils/uuid.js';
 import { createTransferClient } from './client.js';
 import { syncLevelNumber } from './documents.js';
 import type { SyncLevel } from './documents.js';
 import { currentHost } from './endpoint.js';
 import type { GlobusEndpoint } from './endpoint.js';
-import { GlobusEndpoints } from './endpoints.js';
-import type { GlobusEndpointsObject } from './endpoints.js';
+import type { GlobusEndpoints, GlobusEndpointsObject } from './endpoints.js';
 import { GlobusTaskFailedError } from './errors.js';
+import {
+  checkKey,
+  DEFAULT_GLOBUS_POLLING_INTERVAL_MS,
+  DEFAULT_GLOBUS_SYNC_LEVEL,
+  DEFAULT_GLOBUS_TIMEOUT_MS,
+  positiveMs,
+  toEndpoints,
+} from './globus-config.js';
+import type { GlobusConnectorOptions, GlobusKey } from './globus-config.js';
 import { TaskTracker } from './task-tracker.js';
 import type { GlobusTransferClient } from './transfer-client.js';
 
+export {
+  DEFAULT_GLOBUS_POLLING_INTERVAL_MS,
+  DEFAULT_GLOBUS_SYNC_LEVEL,
+  DEFAULT_GLOBUS_TIMEOUT_MS,
+  type GlobusConnectorOptions,
+  type GlobusKey,
+};
+
 const log = logger('connector:globus');
-
-/**
- * Key of a {@link GlobusConnector}: the object's file name (a UUID) and the
- * ids of the Transfer tasks that copy it to the other endpoints.
- */
-export interface GlobusKey {
-  readonly filename: string;
-  readonly taskIds: string[];
-  readonly [field: string]: JsonValue;
-}
-
-/** Options of {@link GlobusConnector}. */
-export interface GlobusConnectorOptions {
-  /**
-   * The collections to keep in sync (at least two): a
-   * {@link GlobusEndpoints}, a list of {@link GlobusEndpoint}, or the plain
-   * form keyed by collection UUID (as in an endpoints JSON file).
-   */
-  endpoints: GlobusEndpoints | readonly GlobusEndpoint[] | GlobusEndpointsObject;
-  /**
-   * Whether `close()` deletes the store's directory on every endpoint.
-   * @defaultValue true
-   */
-  clear?: boolean | undefined;
-  /**
-   * Milliseconds between two status checks of a Transfer task.
-   * @defaultValue 1000
-   */
-  pollingInterval?: number | undefined;
-  /**
-   * Transfer sync level: copy when the destination file is missing
-   * (`'exists'`), differs in size, is older (`'mtime'`) or differs in
-   * checksum. @defaultValue 'mtime'
-   */
-  syncLevel?: SyncLevel | undefined;
-  /**
-   * Milliseconds that `get`, `exists`, `evict` and `close` wait for a task.
-   * @defaultValue 60000
-   */
-  timeout?: number | undefined;
-  /**
-   * Host name matched against the endpoints' host patterns. Not part of the
-   * config: a connector rebuilt elsewhere uses its own host.
-   * @defaultValue `PROXYSTORE_GLOBUS_HOSTNAME` or `os.hostname()`
-   */
-  hostname?: string | undefined;
-  /** Transfer base URL; kept in the config when given. */
-  transferUrl?: string | undefined;
-  /** Auth base URL (token refresh); kept in the config when given. */
-  authUrl?: string | undefined;
-  /**
-   * A ready client, for custom authorization. Not part of the config: a
-   * rebuilt connector makes its own from the environment.
-   */
-  transferClient?: GlobusTransferClient | undefined;
-}
-
-export const DEFAULT_GLOBUS_POLLING_INTERVAL_MS = 1000;
-export const DEFAULT_GLOBUS_TIMEOUT_MS = 60_000;
-export const DEFAULT_GLOBUS_SYNC_LEVEL: SyncLevel = 'mtime';
-
-function toEndpoints(value: GlobusConnectorOptions['endpoints']): GlobusEndpoints {
-  if (value instanceof GlobusEndpoints) return value;
-  if (Array.isArray(value)) return new GlobusEndpoints(value);
-  return GlobusEndpoints.fromObject(value);
-}
-
-function positiveMs(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw InvalidArgumentError.format(
-      name,
-      value,
-      'expected a positive number of milliseconds',
-    );
-  }
-  return value;
-}
-
-function checkKey(key: GlobusKey): void {
-  const ok =
-    key !== null &&
-    typeof key === 'object' &&
-    isObjectId(key.filename) &&
-    Array.isArray(key.taskIds) &&
-    key.taskIds.length > 0 &&
-    key.taskIds.every((t) => typeof t === 'string' && t !== '');
-  if (!ok) {
-    throw InvalidArgumentError.format(
-      'key',
-      key,
-      'expected { filename: <uuid>, taskIds: [<task id>, ...] } as made by ' +
-        'GlobusConnector.put()',
-    );
-  }
-}
 
 function isMissingFile(err: unknown): boolean {
   return (err as NodeJS.ErrnoException).code === 'ENOENT';
@@ -247,7 +167,7 @@ export class GlobusConnector implements Connector<GlobusKey> {
       throw err;
     }
 
-    log('put %d object(s) %s; tasks %s', filenames.length, filenames[0], taskIds.join(','));
+    log('put %d object(s) %s; tasks %s', filenames.length, filenames[0], taskIds);
     return filenames.map((filename) => ({ filename, taskIds: [...taskIds] }));
   }
 
@@ -317,7 +237,8 @@ export class GlobusConnector implements Connector<GlobusKey> {
         }),
       ),
     );
-    log('evict %s; delete tasks %s', key.filename, results.map((r) => r.task_id).join(','));
+    const deletes = results.map((r) => r.task_id);
+    log('evict %s; delete tasks %s', key.filename, deletes);
   }
 
   /**

@@ -172,7 +172,8 @@ export class GlobusTransferClient {
     const res = await this.#request('POST', route, doc);
     const taskId = stringField(res.body, 'task_id');
     if (taskId === undefined) throw this.#malformed('POST', route);
-    log('submitted %s task %s (%s)', doc.DATA_TYPE, taskId, stringField(res.body, 'code'));
+    const code = stringField(res.body, 'code');
+    log('submitted %s task %s (%s)', doc.DATA_TYPE, taskId, code);
     return res.body as SubmissionResult;
   }
 
@@ -243,7 +244,12 @@ export class GlobusTransferClient {
 
   #malformed(method: string, route: string): GlobusApiError {
     return new GlobusApiError(
-      { service: 'transfer', method, url: `${this.transferUrl}${route}`, httpStatus: 200 },
+      {
+        service: 'transfer',
+        method,
+        url: `${this.transferUrl}${route}`,
+        httpStatus: 200,
+      },
       `Globus Transfer answered ${method} ${route} with a document this ` +
         'client does not understand. Check the Transfer URL ' +
         '(PROXYSTORE_GLOBUS_TRANSFER_URL); it must end in /v0.10.',

@@ -31,7 +31,10 @@ describe('proxystore-globus-auth (against the mock)', { timeout: 180_000 }, () =
    * Runs the CLI in a child process. `answer` sees stdout as it grows and
    * may return a line to type into stdin (once).
    */
-  function run(args: string[], answer?: (out: string) => Promise<string> | undefined): Promise<Run> {
+  function run(
+    args: string[],
+    answer?: (out: string) => Promise<string> | undefined,
+  ): Promise<Run> {
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
         env: env(),

@@ -73,7 +73,10 @@ describe('GlobusTransferClient (against the mock)', { timeout: 120_000 }, () => 
       DATA: [{ DATA_TYPE: 'delete_item', path: '/nothing' }],
     });
 
-    const task = await client.waitForTask(result.task_id, { timeoutMs: 5000, pollingIntervalMs: 10 });
+    const task = await client.waitForTask(result.task_id, {
+      timeoutMs: 5000,
+      pollingIntervalMs: 10,
+    });
     assert.equal(task.status, 'SUCCEEDED');
     assert.equal(task.type, 'DELETE');
   });

@@ -179,10 +179,18 @@ export class MockTransferService {
       task_id: taskId,
       submission_id: submissionId,
       code,
-      message: code === 'Accepted' ? 'The task was accepted.' : 'A task with this submission id exists.',
+      message:
+        code === 'Accepted'
+          ? 'The task was accepted.'
+          : 'A task with this submission id exists.',
       resource: dataType === 'transfer_result' ? '/transfer' : '/delete',
       request_id: randomUUID().slice(0, 8),
-      task_link: { DATA_TYPE: 'link', href: `task/${taskId}?format=json`, rel: 'related', resource: 'task' },
+      task_link: {
+        DATA_TYPE: 'link',
+        href: `task/${taskId}?format=json`,
+        rel: 'related',
+        resource: 'task',
+      },
     };
   }
 
@@ -204,7 +212,9 @@ export class MockTransferService {
     }
     for (const item of items as Record<string, unknown>[]) {
       if (type === 'TRANSFER') {
-        if (item['DATA_TYPE'] !== 'transfer_item') throw bad('Items must be transfer_item documents.');
+        if (item['DATA_TYPE'] !== 'transfer_item') {
+          throw bad('Items must be transfer_item documents.');
+        }
         str(item, 'source_path');
         str(item, 'destination_path');
       } else {
@@ -253,7 +263,9 @@ export class MockTransferService {
   /** Maps a collection path to the local file system. */
   #local(collection: string, path: string): string {
     const root = this.collections.get(collection) as string;
-    if (!path.startsWith('/')) throw new TaskFailure('INVALID_PATH', `Path '${path}' is not absolute.`);
+    if (!path.startsWith('/')) {
+      throw new TaskFailure('INVALID_PATH', `Path '${path}' is not absolute.`);
+    }
     const rel = normalize(path.replace(/^\/~(?=\/|$)/, ''));
     if (rel.split('/').includes('..')) {
       throw new TaskFailure('PERMISSION_DENIED', `Path '${path}' leaves the collection.`);
@@ -312,7 +324,10 @@ export class MockTransferService {
         throw new TaskFailure('FILE_NOT_FOUND', `No such file or directory: ${item['path']}.`);
       }
       if (found.isDirectory() && !recursive) {
-        throw new TaskFailure('DIRECTORY_NOT_EMPTY', `${item['path']} is a directory; set recursive.`);
+        throw new TaskFailure(
+          'DIRECTORY_NOT_EMPTY',
+          `${item['path']} is a directory; set recursive.`,
+        );
       }
       await rm(path, { recursive: true, force: true });
     }
