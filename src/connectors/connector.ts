@@ -62,6 +62,13 @@ export interface Connector<K extends ConnectorKey = ConnectorKey> {
   close(options?: CloseOptions): Promise<void>;
 
   /**
+   * Stores the concatenation of `parts` under a new key without joining them
+   * first (the store passes a small header and a large body, saving a copy of
+   * the body). Optional: the store joins the parts and calls `put` otherwise.
+   */
+  putParts?(parts: readonly Uint8Array[]): Promise<K>;
+
+  /**
    * Synchronous read, for connectors that can do it natively (process memory,
    * files). Connectors without it are read through the bridge when a proxy
    * resolves implicitly.

@@ -25,24 +25,39 @@ function chunkOf(total: number, offset: number, chunk: number): number {
   return Math.min(chunk, total - offset);
 }
 
+/** The bytes of a file, as one array or as parts written one after another. */
+export type FileBytes = Uint8Array | readonly Uint8Array[];
+
+function partsOf(data: FileBytes): readonly Uint8Array[] {
+  return data instanceof Uint8Array ? [data] : data;
+}
+
+function totalOf(parts: readonly Uint8Array[]): number {
+  return parts.reduce((n, p) => n + p.byteLength, 0);
+}
+
 /** Writes all of `data` to a new file `path` (fails if it exists). */
 export function writeFileFullySync(
   path: string,
-  data: Uint8Array,
+  data: FileBytes,
   chunk = IO_CHUNK_BYTES,
 ): void {
+  const parts = partsOf(data);
   const fd = openSync(path, 'wx');
   try {
-    let offset = 0;
-    while (offset < data.byteLength) {
-      const n = chunkOf(data.byteLength, offset, chunk);
-      const written = writeSync(fd, data, offset, n, offset);
-      if (written <= 0) throw new ShortIoError(`write of ${path} stopped at ${offset}`);
-      offset += written;
+    let position = 0;
+    for (const part of parts) {
+      let offset = 0;
+      while (offset < part.byteLength) {
+        const n = chunkOf(part.byteLength, offset, chunk);
+        const written = writeSync(fd, part, offset, n, position);
+        if (written <= 0) throw new ShortIoError(`write of ${path} stopped at ${position}`);
+        offset += written;
+        position += written;
+      }
     }
-    const size = fstatSync(fd).size;
-    if (size !== data.byteLength) {
-      throw new ShortIoError(`${path} has ${size} bytes after writing ${data.byteLength}`);
+    if (position !== totalOf(parts) || fstatSync(fd).size !== position) {
+      throw new ShortIoError(`${path} does not hold the ${totalOf(parts)} bytes written`);
     }
     if (process.env['PROXYSTORE_FILE_FSYNC'] === '1') fsyncSync(fd);
   } finally {
@@ -53,21 +68,27 @@ export function writeFileFullySync(
 /** Async twin of {@link writeFileFullySync}. */
 export async function writeFileFully(
   path: string,
-  data: Uint8Array,
+  data: FileBytes,
   chunk = IO_CHUNK_BYTES,
 ): Promise<void> {
+  const parts = partsOf(data);
   const handle = await open(path, 'wx');
   try {
-    let offset = 0;
-    while (offset < data.byteLength) {
-      const n = chunkOf(data.byteLength, offset, chunk);
-      const { bytesWritten } = await handle.write(data, offset, n, offset);
-      if (bytesWritten <= 0) throw new ShortIoError(`write of ${path} stopped at ${offset}`);
-      offset += bytesWritten;
+    let position = 0;
+    for (const part of parts) {
+      let offset = 0;
+      while (offset < part.byteLength) {
+        const n = chunkOf(part.byteLength, offset, chunk);
+        const { bytesWritten } = await handle.write(part, offset, n, position);
+        if (bytesWritten <= 0) {
+          throw new ShortIoError(`write of ${path} stopped at ${position}`);
+        }
+        offset += bytesWritten;
+        position += bytesWritten;
+      }
     }
-    const { size } = await handle.stat();
-    if (size !== data.byteLength) {
-      throw new ShortIoError(`${path} has ${size} bytes after writing ${data.byteLength}`);
+    if (position !== totalOf(parts)) {
+      throw new ShortIoError(`${path} does not hold the ${totalOf(parts)} bytes written`);
     }
     if (process.env['PROXYSTORE_FILE_FSYNC'] === '1') await handle.sync();
   } finally {

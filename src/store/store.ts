@@ -39,7 +39,7 @@ import {
   type ProxyFromKeyOptions,
   type ProxyOptions,
 } from './store-proxies.js';
-import { ProxyLocker } from '../proxy/index.js';
+import { isProxy, ProxyLocker } from '../proxy/index.js';
 
 const log = logger('store');
 
@@ -61,6 +61,9 @@ interface InFlight {
   promise: Promise<unknown>;
   stale: boolean;
 }
+
+/** Header of the default codec's bytes format (`BS`, upstream's id). */
+const BYTES_HEADER = Buffer.from('BS\n', 'ascii');
 
 /** The value `get` uses internally for "no object", never exposed. */
 const MISSING: unique symbol = Symbol('proxystore.missing');
@@ -179,19 +182,26 @@ export class Store<K extends ConnectorKey = ConnectorKey> {
   /** Serializes `obj` and stores it; returns its key. The cache is not filled. */
   async put(obj: unknown, options: PutOptions = {}): Promise<K> {
     const t0 = this.metrics === undefined ? 0 : performance.now();
-    const data = this.#serialize(obj, options.serializer);
+    const parts = this.#serializeParts(obj, options.serializer);
+    const data = parts.length === 1 ? (parts[0] as Uint8Array) : undefined;
+    const size = parts.reduce((n, part) => n + part.byteLength, 0);
     const t1 = this.metrics === undefined ? 0 : performance.now();
 
-    const key = await this.connector.put(data);
+    const key =
+      data !== undefined
+        ? await this.connector.put(data)
+        : this.connector.putParts !== undefined
+          ? await this.connector.putParts(parts)
+          : await this.connector.put(Buffer.concat(parts));
 
     if (this.metrics !== undefined) {
       const id = keyString(key);
       this.metrics.addTime(id, 'store.put.serialize', t1 - t0);
       this.metrics.addTime(id, 'store.put.connector', performance.now() - t1);
       this.metrics.addTime(id, 'store.put', performance.now() - t0);
-      this.metrics.setSize(id, 'store.put.object_size', data.byteLength);
+      this.metrics.setSize(id, 'store.put.object_size', size);
     }
-    log('%s put key=%s bytes=%d', this.name, keyString(key), data.byteLength);
+    log('%s put key=%s bytes=%d', this.name, keyString(key), size);
     return key;
   }
 
@@ -315,6 +325,22 @@ export class Store<K extends ConnectorKey = ConnectorKey> {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /**
+   * Serialized bytes as parts: the default codec's bytes (`BS`) are a header
+   * and the caller's array, so a connector with `putParts` writes them
+   * without a copy. Anything else is one part.
+   */
+  #serializeParts(
+    obj: unknown,
+    serializer: Serializer | string | undefined,
+  ): readonly Uint8Array[] {
+    const custom = resolveCodec(serializer, 'serializer') ?? this.serializer;
+    if (custom === undefined && obj instanceof Uint8Array && !isProxy(obj)) {
+      return [BYTES_HEADER, obj];
+    }
+    return [this.#serialize(obj, serializer)];
   }
 
   #serialize(obj: unknown, serializer: Serializer | string | undefined): Uint8Array {
