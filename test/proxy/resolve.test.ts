@@ -192,7 +192,7 @@ describe('resolveAsync()', { timeout: 10_000 }, () => {
     }
   });
 
-  it('lets a sync access during the fetch resolve on its own; the late result is dropped', async () => {
+  it('lets a sync access in flight resolve on its own; the late result is dropped', async () => {
     let n = 0;
     const factory = new CountingFactory(() => ({ n: ++n }));
     factory.hold();
