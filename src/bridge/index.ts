@@ -24,6 +24,7 @@ import {
   InvalidArgumentError,
   describeValue,
 } from '../errors.js';
+import { warn } from '../utils/debug.js';
 import { stableStringify } from '../utils/json.js';
 import { isBridgeWorkerThread } from './bootstrap.js';
 import {
@@ -35,6 +36,9 @@ import {
 
 /** Default wait of one bridge call, in milliseconds. */
 export const DEFAULT_BRIDGE_TIMEOUT_MS = 30_000;
+
+/** Longest wait for the worker to close its connectors on shutdown. */
+const SHUTDOWN_TIMEOUT_MS = 5_000;
 
 /** Options of one bridge call. */
 export interface BridgeCallOptions {
@@ -54,14 +58,13 @@ function timeoutFromEnv(): number {
   if (text === undefined || text === '') return DEFAULT_BRIDGE_TIMEOUT_MS;
 
   const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) {
-    throw InvalidArgumentError.format(
-      'PROXYSTORE_BRIDGE_TIMEOUT_MS',
-      text,
-      'use a positive number of milliseconds',
-    );
-  }
-  return value;
+  if (Number.isFinite(value) && value > 0) return value;
+  warn(
+    'PROXYSTORE_BRIDGE_TIMEOUT',
+    `Ignoring PROXYSTORE_BRIDGE_TIMEOUT_MS=${JSON.stringify(text)}: it must be a ` +
+      `positive number of milliseconds. Using ${DEFAULT_BRIDGE_TIMEOUT_MS} ms.`,
+  );
+  return DEFAULT_BRIDGE_TIMEOUT_MS;
 }
 
 function checkTimeout(name: string, ms: number): number {
@@ -122,6 +125,9 @@ export { isBridgeWorkerThread } from './bootstrap.js';
 /**
  * Closes the worker's connectors and stops the worker. The next bridge call
  * starts a new one. Safe to call when no worker runs.
+ *
+ * @remarks Blocks this thread (at most 5 s) while the worker closes its
+ * connections; an unref'd worker needs no shutdown for the process to exit.
  */
 export async function shutdownBridge(): Promise<void> {
   const current = client;
@@ -130,7 +136,8 @@ export async function shutdownBridge(): Promise<void> {
   if (current === undefined) return;
 
   try {
-    if (!current.dead) current.call({ type: 'close' }, timeoutMs, closeTimeout);
+    const wait = Math.min(timeoutMs, SHUTDOWN_TIMEOUT_MS);
+    if (!current.dead) current.call({ type: 'close' }, wait, closeTimeout);
   } catch {
     // The worker is stuck or gone: terminating it is all that is left.
   } finally {

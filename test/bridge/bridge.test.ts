@@ -297,5 +297,13 @@ describe('bridge', { timeout: 180_000 }, () => {
       assert.equal(child.status, 0, child.stderr);
       assert.deepEqual(JSON.parse(child.stdout), { name: 'BridgeTimeoutError', timeoutMs: 250 });
     });
+
+    it('warns about a bad PROXYSTORE_BRIDGE_TIMEOUT_MS and keeps the default', TIMEOUT, () => {
+      const child = run('echo', { PROXYSTORE_BRIDGE_TIMEOUT_MS: 'soon' });
+      assert.equal(child.status, 0, child.stderr);
+      assert.deepEqual(JSON.parse(child.stdout), { ok: 'child' });
+      assert.match(child.stderr, /PROXYSTORE_BRIDGE_TIMEOUT/);
+      assert.match(child.stderr, /"soon"/);
+    });
   });
 });
