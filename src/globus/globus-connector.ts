@@ -18,7 +18,7 @@ import type { SyncLevel } from './documents.js';
 import { currentHost } from './endpoint.js';
 import type { GlobusEndpoint } from './endpoint.js';
 import type { GlobusEndpoints, GlobusEndpointsObject } from './endpoints.js';
-import { GlobusTaskFailedError } from './errors.js';
+import { GlobusConnectorError, GlobusTaskFailedError } from './errors.js';
 import {
   checkKey,
   DEFAULT_GLOBUS_POLLING_INTERVAL_MS,
@@ -154,16 +154,16 @@ export class GlobusConnector implements Connector<GlobusKey> {
     if (data.length === 0) return [];
     const filenames = data.map(() => newObjectId());
 
-    await mkdir(this.localEndpoint.localDir, { recursive: true });
     let taskIds: string[];
     try {
-      await Promise.all(
-        data.map((d, i) => writeFileFully(this.#localFile(filenames[i] as string), d)),
-      );
+      await this.#writeFiles(filenames, data);
       taskIds = await this.#submitTransfers(filenames);
     } catch (err) {
-      // A failed put leaves no file that a later get could read.
-      await Promise.all(filenames.map((f) => rm(this.#localFile(f), { force: true })));
+      // A failed put leaves no file that a later get could read; a cleanup
+      // failure must not hide the error that made the put fail.
+      await Promise.allSettled(
+        filenames.map((f) => rm(this.#localFile(f), { force: true })),
+      );
       throw err;
     }
 
@@ -182,11 +182,12 @@ export class GlobusConnector implements Connector<GlobusKey> {
     checkKey(key);
     if (!(await this.#tasks().waitAll(key.taskIds))) return null;
 
+    const path = this.#localFile(key.filename);
     try {
-      return await readFileFully(this.#localFile(key.filename));
+      return await readFileFully(path);
     } catch (err) {
       if (isMissingFile(err)) return null;
-      throw err;
+      throw this.#fileError('read', path, err);
     }
   }
 
@@ -199,12 +200,13 @@ export class GlobusConnector implements Connector<GlobusKey> {
     checkKey(key);
     if (!(await this.#tasks().waitAll(key.taskIds))) return false;
 
+    const path = this.#localFile(key.filename);
     try {
-      await access(this.#localFile(key.filename));
+      await access(path);
       return true;
     } catch (err) {
       if (isMissingFile(err)) return false;
-      throw err;
+      throw this.#fileError('check', path, err);
     }
   }
 
@@ -221,11 +223,12 @@ export class GlobusConnector implements Connector<GlobusKey> {
       if (!(err instanceof GlobusTaskFailedError)) throw err;
     }
 
+    const path = this.#localFile(key.filename);
     try {
-      await rm(this.#localFile(key.filename));
+      await rm(path);
     } catch (err) {
       if (isMissingFile(err)) return;
-      throw err;
+      throw this.#fileError('remove', path, err);
     }
 
     const results = await Promise.all(
@@ -297,6 +300,39 @@ export class GlobusConnector implements Connector<GlobusKey> {
       ),
     );
     return results.map((r) => r.task_id);
+  }
+
+  async #writeFiles(
+    filenames: readonly string[],
+    data: readonly Uint8Array[],
+  ): Promise<void> {
+    const dir = this.localEndpoint.localDir;
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (err) {
+      throw this.#fileError('create', dir, err);
+    }
+
+    await Promise.all(
+      data.map(async (bytes, i) => {
+        const path = this.#localFile(filenames[i] as string);
+        try {
+          await writeFileFully(path, bytes);
+        } catch (err) {
+          throw this.#fileError('write', path, err);
+        }
+      }),
+    );
+  }
+
+  #fileError(verb: string, path: string, cause: unknown): GlobusConnectorError {
+    const reason = (cause as Error).message;
+    return new GlobusConnectorError(
+      `Cannot ${verb} ${path} (${reason}). It is in the local_path of this ` +
+        `site's endpoint ${this.localEndpoint.uuid}; check that the ` +
+        'directory exists on this host and that you may write to it.',
+      { cause },
+    );
   }
 
   #localFile(filename: string): string {

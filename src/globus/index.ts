@@ -64,6 +64,13 @@ export {
   type CreateTransferClientOptions,
 } from './client.js';
 export {
+  login,
+  logout,
+  whoami,
+  type GlobusAuthCommandOptions,
+  type LoginOptions,
+} from './login.js';
+export {
   defaultTokenFile,
   GLOBUS_TOKEN_FILE_NAME,
   GlobusTokenStore,

@@ -4,7 +4,7 @@ import { logger } from '../utils/debug.js';
 import { createPkcePair, GlobusAuthClient } from './auth-client.js';
 import type { GlobusUserInfo } from './auth-client.js';
 import { RefreshTokenAuthorizer } from './authorizers.js';
-import { GLOBUS_LOGIN_COMMAND, GlobusAuthError } from './errors.js';
+import { GLOBUS_LOGIN_COMMAND, GlobusApiError, GlobusAuthError } from './errors.js';
 import {
   AUTH_RESOURCE_SERVER,
   AUTH_SCOPES,
@@ -133,5 +133,13 @@ export async function whoami(
   }
 
   const client = new GlobusAuthClient({ authUrl, clientId: file.clientId });
-  return client.userinfo(header.replace(/^Bearer /, ''));
+  try {
+    return await client.userinfo(header.replace(/^Bearer /, ''));
+  } catch (err) {
+    // Revoked on the server before it expired here: renew once.
+    if (!(err instanceof GlobusApiError) || err.httpStatus !== 401) throw err;
+    await authorizer.renewAfterUnauthorized(header);
+    const renewed = await authorizer.authorization();
+    return client.userinfo(renewed.replace(/^Bearer /, ''));
+  }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { access, readdir, readFile } from 'node:fs/promises';
+import { access, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { InvalidArgumentError } from '../../src/errors.js';
 import {
   GlobusApiError,
+  GlobusConnectorError,
   GlobusEndpointNotFoundError,
   GlobusTaskFailedError,
   GlobusTaskTimeoutError,
@@ -256,6 +257,23 @@ describe('GlobusConnector against the Globus mock', { timeout: 300_000 }, () => 
       );
       const afterFiles = (await readdir(site('site-a').localPath)).filter((f) => !before.has(f));
       assert.deepEqual(afterFiles, []);
+    });
+
+    it('a local_path that cannot be made gives a typed error naming it', T, async () => {
+      const blocker = join(s.root, 'not-a-directory');
+      await writeFile(blocker, 'x');
+      const a = site('site-a');
+      const endpoints = {
+        ...s.endpoints,
+        [a.uuid]: { ...s.endpoints[a.uuid], local_path: join(blocker, 'cache') },
+      } as GlobusConnectorOptions['endpoints'];
+
+      await assert.rejects(at('site-a', { endpoints }).put(bytes('x')), (err: unknown) => {
+        assert.ok(err instanceof GlobusConnectorError);
+        assert.ok(err.message.includes(join(blocker, 'cache')));
+        assert.ok(err.message.includes(a.uuid));
+        return true;
+      });
     });
 
     it('fails at construction when no endpoint matches this host', () => {
