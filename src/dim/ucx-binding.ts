@@ -125,6 +125,11 @@ export function loadUcxAddon(): UcxAddon {
   if (loadError !== undefined) throw loadError;
 
   const path = ucxAddonPath();
+  // UCX's memory hooks patch libc's mmap and malloc at run time, while V8's
+  // threads call them: measured here, that crashes Node now and then. TCP
+  // and shared-memory transports do not need the hooks (RDMA ones then
+  // register memory per transfer). UCX reads this when libucs loads.
+  process.env['UCX_MEM_EVENTS'] ??= 'no';
   try {
     addon = createRequire(import.meta.url)(path) as UcxAddon;
   } catch (cause) {

@@ -55,6 +55,7 @@ Conn* Engine::Connect(const std::string& host, uint16_t port,
 
   auto conn = std::make_unique<Conn>();
   conn->ep = ep;
+  conn->serial = NextId();
   conn->peer = peer;
   Conn* raw = conn.get();
   conns_[ep] = std::move(conn);

@@ -27,6 +27,7 @@ namespace psucx {
 // One UCX endpoint: accepted by a server, or opened by a client to a peer.
 struct Conn {
   ucp_ep_h ep = nullptr;
+  uint64_t serial = 0;  // tells a reused ucp_ep_h value from the old one
   bool serverSide = false;
   uint64_t serverId = 0;                  // server side: the owning server
   std::string peer;                       // client side: "host:port"
@@ -58,6 +59,9 @@ struct Inbound {
 };
 
 using InboundPtr = std::shared_ptr<Inbound>;
+
+struct OutMessage;  // transfer.cc
+struct SendChunk;   // transfer.cc
 
 // A client request waiting for its reply.
 struct Pending {
@@ -163,6 +167,12 @@ class Engine {
   void ChunkLanded(const InboundPtr& in, ucs_status_t status, size_t length);
   void SendRaw(ucp_ep_h ep, const std::string& header, BlobPtr payload,
                std::function<void(ucs_status_t)> done);
+  void Pump(const std::shared_ptr<OutMessage>& message);
+
+ public:
+  void ChunkSent(SendChunk* chunk, ucs_status_t status);
+
+ private:
   static void FinishInbound(Inbound& in, const std::string& failure,
                             Status status);
 

@@ -161,6 +161,7 @@ void Engine::OnConnRequest(ucp_conn_request_h request, void* arg) {
 
   auto conn = std::make_unique<Conn>();
   conn->ep = ep;
+  conn->serial = NextId();
   conn->serverSide = true;
   conn->serverId = server->id;
   engine->conns_[ep] = std::move(conn);

@@ -9,21 +9,43 @@ namespace {
 
 constexpr size_t kMaxErrorText = 1024;
 
-// One send of a chunked payload: done() runs once all chunks completed.
-struct SendGroup {
-  uint64_t remaining = 0;
+// How much of one message may be in flight at once: a large answer then
+// neither floods UCX with requests nor keeps its first chunk from landing
+// until its last one was sent.
+constexpr uint32_t kWindowChunks = 64;
+constexpr uint64_t kWindowBytes = uint64_t(32) << 20;
+
+}  // namespace
+
+// One chunked message being sent; done() runs once, after its last chunk.
+struct OutMessage {
+  Engine* engine = nullptr;
+  ucp_ep_h ep = nullptr;
+  uint64_t connSerial = 0;
+  unsigned amId = 0;
+  bool reply = false;
+  Header header{};
+  std::string key;
+  std::string rawHeader;  // tests only: sent verbatim, as one chunk
+  BlobPtr payload;
+  uint32_t next = 0;
+  uint32_t inflight = 0;
+  uint64_t inflightBytes = 0;
   ucs_status_t status = UCS_OK;
+  bool finished = false;
   std::function<void(ucs_status_t)> done;
 };
 
 // One chunk in flight. UCX 1.13 reads the AM header until completion, so it
-// lives here; `payload` keeps the bytes alive (an evict may drop the map's
-// reference meanwhile).
+// lives here; the message keeps the payload alive (an evict may drop the
+// map's reference meanwhile).
 struct SendChunk {
   EncodedHeader header;
-  BlobPtr payload;
-  std::shared_ptr<SendGroup> group;
+  uint64_t length = 0;
+  std::shared_ptr<OutMessage> message;
 };
+
+namespace {
 
 // One rendezvous receive in flight; `blob` keeps the target bytes alive.
 struct RecvChunk {
@@ -32,16 +54,9 @@ struct RecvChunk {
   BlobPtr blob;
 };
 
-void ChunkSent(SendChunk* chunk, ucs_status_t status) {
-  std::shared_ptr<SendGroup> group = std::move(chunk->group);
-  delete chunk;
-
-  if (status != UCS_OK && group->status == UCS_OK) group->status = status;
-  if (--group->remaining == 0 && group->done) group->done(group->status);
-}
-
 void OnSendDone(void* request, ucs_status_t status, void* user) {
-  ChunkSent(static_cast<SendChunk*>(user), status);
+  auto* chunk = static_cast<SendChunk*>(user);
+  chunk->message->engine->ChunkSent(chunk, status);
   ucp_request_free(request);
 }
 
@@ -59,16 +74,65 @@ void Engine::Send(ucp_ep_h ep, unsigned amId, Header h,
   }
   h.chunkCount = static_cast<uint32_t>(ChunkCountFor(h.totalSize, h.chunkSize));
 
-  auto group = std::make_shared<SendGroup>();
-  group->remaining = h.chunkCount;
-  group->done = std::move(done);
+  auto message = std::make_shared<OutMessage>();
+  message->engine = this;
+  message->ep = ep;
+  message->amId = amId;
+  message->reply = reply;
+  message->header = h;
+  message->key = key;
+  message->payload = std::move(payload);
+  message->done = std::move(done);
+  Pump(message);
+}
 
-  for (uint32_t i = 0; i < h.chunkCount; ++i) {
+void Engine::SendRaw(ucp_ep_h ep, const std::string& header, BlobPtr payload,
+                     std::function<void(ucs_status_t)> done) {
+  if (!payload) payload = std::make_shared<Blob>(0);
+
+  auto message = std::make_shared<OutMessage>();
+  message->engine = this;
+  message->ep = ep;
+  message->amId = kAmRequest;
+  message->reply = true;
+  message->header.totalSize = payload->size();
+  message->header.chunkSize = std::max<uint64_t>(payload->size(), 1);
+  message->header.chunkCount = 1;
+  message->rawHeader = header.substr(0, sizeof(EncodedHeader::bytes));
+  message->payload = std::move(payload);
+  message->done = std::move(done);
+  Pump(message);
+}
+
+void Engine::Pump(const std::shared_ptr<OutMessage>& message) {
+  OutMessage& m = *message;
+  if (m.connSerial == 0) {
+    auto conn = conns_.find(m.ep);
+    m.connSerial = conn == conns_.end() ? 0 : conn->second->serial;
+  }
+
+  while (m.status == UCS_OK && m.next < m.header.chunkCount &&
+         (m.inflight == 0 ||
+          (m.inflight < kWindowChunks && m.inflightBytes < kWindowBytes))) {
+    // The endpoint may have failed and closed since the last chunk.
+    auto conn = conns_.find(m.ep);
+    if (conn == conns_.end() || conn->second->serial != m.connSerial) {
+      m.status = UCS_ERR_CANCELED;
+      break;
+    }
+
+    const uint32_t index = m.next++;
     auto* chunk = new SendChunk{};
-    h.chunkIndex = i;
-    EncodeHeader(h, key, &chunk->header);
-    chunk->payload = payload;
-    chunk->group = group;
+    chunk->message = message;
+    chunk->length = ChunkLength(m.header, index);
+    if (m.rawHeader.empty()) {
+      Header h = m.header;
+      h.chunkIndex = index;
+      EncodeHeader(h, m.key, &chunk->header);
+    } else {
+      std::memcpy(chunk->header.bytes, m.rawHeader.data(), m.rawHeader.size());
+      chunk->header.length = m.rawHeader.size();
+    }
 
     ucp_request_param_t param{};
     param.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK |
@@ -77,49 +141,37 @@ void Engine::Send(ucp_ep_h ep, unsigned amId, Header h,
     param.cb.send = OnSendDone;
     param.user_data = chunk;
     param.datatype = ucp_dt_make_contig(1);
-    param.flags = reply ? UCP_AM_SEND_FLAG_REPLY : 0;
+    param.flags = m.reply ? UCP_AM_SEND_FLAG_REPLY : 0;
 
     void* request = ucp_am_send_nbx(
-        ep, amId, chunk->header.bytes, chunk->header.length,
-        payload->data() + ChunkOffset(h, i), ChunkLength(h, i), &param);
-    if (request == nullptr) {
-      ChunkSent(chunk, UCS_OK);
-    } else if (UCS_PTR_IS_ERR(request)) {
-      ChunkSent(chunk, UCS_PTR_STATUS(request));
+        m.ep, m.amId, chunk->header.bytes, chunk->header.length,
+        m.payload->data() + ChunkOffset(m.header, index), chunk->length,
+        &param);
+    if (UCS_PTR_IS_PTR(request)) {
+      m.inflight += 1;
+      m.inflightBytes += chunk->length;
+      continue;
     }
+    if (UCS_PTR_IS_ERR(request)) m.status = UCS_PTR_STATUS(request);
+    delete chunk;  // completed at once, or failed
+  }
+
+  const bool sentAll = m.next == m.header.chunkCount;
+  if (m.inflight == 0 && !m.finished && (sentAll || m.status != UCS_OK)) {
+    m.finished = true;
+    auto done = std::move(m.done);
+    if (done) done(m.status);
   }
 }
 
-void Engine::SendRaw(ucp_ep_h ep, const std::string& header, BlobPtr payload,
-                     std::function<void(ucs_status_t)> done) {
-  auto group = std::make_shared<SendGroup>();
-  group->remaining = 1;
-  group->done = std::move(done);
+void Engine::ChunkSent(SendChunk* chunk, ucs_status_t status) {
+  std::shared_ptr<OutMessage> message = std::move(chunk->message);
+  message->inflight -= 1;
+  message->inflightBytes -= chunk->length;
+  delete chunk;
 
-  auto* chunk = new SendChunk{};
-  const size_t length = std::min(header.size(), sizeof(chunk->header.bytes));
-  std::memcpy(chunk->header.bytes, header.data(), length);
-  chunk->header.length = length;
-  chunk->payload = payload ? std::move(payload) : std::make_shared<Blob>(0);
-  chunk->group = group;
-
-  ucp_request_param_t param{};
-  param.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK |
-                       UCP_OP_ATTR_FIELD_USER_DATA |
-                       UCP_OP_ATTR_FIELD_DATATYPE | UCP_OP_ATTR_FIELD_FLAGS;
-  param.cb.send = OnSendDone;
-  param.user_data = chunk;
-  param.datatype = ucp_dt_make_contig(1);
-  param.flags = UCP_AM_SEND_FLAG_REPLY;
-
-  void* request = ucp_am_send_nbx(ep, kAmRequest, chunk->header.bytes, length,
-                                  chunk->payload->data(),
-                                  chunk->payload->size(), &param);
-  if (request == nullptr) {
-    ChunkSent(chunk, UCS_OK);
-  } else if (UCS_PTR_IS_ERR(request)) {
-    ChunkSent(chunk, UCS_PTR_STATUS(request));
-  }
+  if (status != UCS_OK && message->status == UCS_OK) message->status = status;
+  Pump(message);
 }
 
 void Engine::SendReply(ucp_ep_h ep, const Header& request, Status status,

@@ -90,12 +90,12 @@ async function run(command: PeerCommand, store: UCXStore): Promise<PeerReply> {
 const env = process.env;
 const store = new UCXStore(`ucx-peer-${process.pid}`, {
   address: '127.0.0.1',
-  port: Number(env['UCX_PEER_PORT'] ?? 0),
+  port: Number(env['PS_UCX_PEER_PORT'] ?? 0),
   cacheSize: 0,
   register: true,
-  chunkSize: Number(env['UCX_PEER_CHUNK'] ?? 64 * 1024),
-  maxMessageSize: Number(env['UCX_PEER_MAX'] ?? 1024 ** 3),
-  timeoutMs: Number(env['UCX_PEER_TIMEOUT_MS'] ?? 10_000),
+  chunkSize: Number(env['PS_UCX_PEER_CHUNK'] ?? 64 * 1024),
+  maxMessageSize: Number(env['PS_UCX_PEER_MAX'] ?? 1024 ** 3),
+  timeoutMs: Number(env['PS_UCX_PEER_TIMEOUT_MS'] ?? 10_000),
 });
 
 process.on('message', (message: { rid: number; command: PeerCommand }) => {
