@@ -22,7 +22,11 @@ export interface CreateTransferClientOptions {
   authUrl?: string | undefined;
   /** @defaultValue `<ProxyStore home>/globus-tokens.json` */
   tokenFile?: string | undefined;
-  /** Collections whose `data_access` scope a client identity asks for. */
+  /**
+   * Mapped GCSv5 collections whose `data_access` scope a client identity
+   * asks for. Only list collections that use it: Auth refuses the scope of
+   * other collections.
+   */
   collections?: readonly string[] | undefined;
   env?: NodeJS.ProcessEnv | undefined;
 }
@@ -64,6 +68,10 @@ export function createTransferClient(
 
   let authorizer: GlobusAuthorizer;
   if (identity !== undefined) {
+    // TODO(globus data_access): upstream looks each collection up
+    // (GET /endpoint/<id>: a non-high-assurance GCSv5 mapped collection)
+    // to decide which need a data_access dependency; here the caller lists
+    // them, and the connector lists none.
     authorizer = new ClientCredentialsAuthorizer({
       authClient: new GlobusAuthClient({ authUrl: options.authUrl, ...identity }),
       resourceServer: TRANSFER_RESOURCE_SERVER,

@@ -345,7 +345,6 @@ export class GlobusConnector implements Connector<GlobusKey> {
       createTransferClient({
         transferUrl: this.#transferUrl,
         authUrl: this.#authUrl,
-        collections: [...this.endpoints].map((e) => e.uuid),
       });
     return this.#client;
   }

@@ -235,6 +235,17 @@ describe('GlobusConnector against the Globus mock', { timeout: 300_000 }, () => 
       assert.equal(await b.get({ filename: randomUUID(), taskIds: ['not-a-task'] }), null);
     });
 
+    it('other Transfer errors while waiting propagate', T, async () => {
+      const a = at('site-a');
+      const key = await a.put(bytes('flaky'));
+      s.mock.injectTransferErrors(500, 'ServiceError', 'Internal error.', 1);
+      await assert.rejects(
+        at('site-b').exists(key),
+        (err: unknown) => err instanceof GlobusApiError && err.httpStatus === 500,
+      );
+      assert.equal(await at('site-b').exists(key), true);
+    });
+
     it('rejects malformed keys before touching the file system', T, async () => {
       const b = at('site-b');
       const bad = { filename: '../../etc/passwd', taskIds: [randomUUID()] };
