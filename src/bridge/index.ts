@@ -202,12 +202,7 @@ function callConnector(
     );
   }
 
-  const request: BridgeCall = {
-    type,
-    config,
-    configKey: `${config.kind}:${stableStringify(config.options)}`,
-    key,
-  };
+  const request: BridgeCall = { type, config, configKey: configKeyOf(config), key };
   const onTimeout = (waited: number): BridgeTimeoutError =>
     new BridgeTimeoutError(
       `Bridge ${what} got no answer within ${Math.round(waited)} ms ` +
@@ -227,6 +222,18 @@ function callConnector(
       cause: error,
     });
   }
+}
+
+/** Stable string of a config, cached per config object (connectors reuse theirs). */
+const configKeys = new WeakMap<ConnectorConfig, string>();
+
+function configKeyOf(config: ConnectorConfig): string {
+  let key = configKeys.get(config);
+  if (key === undefined) {
+    key = `${config.kind}:${stableStringify(config.options)}`;
+    if (Object.isFrozen(config)) configKeys.set(config, key);
+  }
+  return key;
 }
 
 function describeCall(

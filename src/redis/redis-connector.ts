@@ -53,7 +53,7 @@ const DELETE_CHUNK = 1_000;
  */
 export class RedisConnector implements DeferrableConnector<RedisKey> {
   readonly kind = 'redis';
-  readonly #options: RedisConnectorOptions;
+  readonly #config: ConnectorConfig;
   readonly #resolved: ResolvedRedisOptions;
   readonly #address: string;
   readonly #written = new Set<string>();
@@ -64,7 +64,7 @@ export class RedisConnector implements DeferrableConnector<RedisKey> {
 
   constructor(options: RedisConnectorOptions = {}) {
     this.#resolved = resolveRedisOptions(options);
-    this.#options = { ...options };
+    this.#config = deepFreeze({ kind: this.kind, options: optionsToJson(options) });
 
     const r = this.#resolved;
     this.#address =
@@ -92,8 +92,9 @@ export class RedisConnector implements DeferrableConnector<RedisKey> {
     return this.#resolved.keyPrefix + idOf(key);
   }
 
+  /** The options as given (JSON), frozen; the same object on every call. */
   config(): ConnectorConfig {
-    return { kind: this.kind, options: optionsToJson(this.#options) };
+    return this.#config;
   }
 
   async put(data: Uint8Array): Promise<RedisKey> {
@@ -325,6 +326,14 @@ async function readMaxBulkLength(client: RedisClient): Promise<number> {
   } catch {
     return Number.POSITIVE_INFINITY;
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 function idOf(key: RedisKey): string {
