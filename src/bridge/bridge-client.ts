@@ -168,6 +168,8 @@ export class BridgeClient {
       }
 
       const remaining = deadline - performance.now();
+      // TODO(bridge): a worker stuck in a busy loop keeps timing out every
+      // call; after repeated timeouts the client could replace it.
       if (remaining <= 0) throw onTimeout(performance.now() - started);
       Atomics.wait(this.#signal, 0, seen, remaining);
     }

@@ -56,6 +56,9 @@ export class RedisConnector implements DeferrableConnector<RedisKey> {
   readonly #config: ConnectorConfig;
   readonly #resolved: ResolvedRedisOptions;
   readonly #address: string;
+  // TODO(redis): one entry per live key this connector wrote, so that
+  // close({ clear }) never needs FLUSHDB; a producer that writes millions of
+  // objects without evicting them holds ~100 B per key here.
   readonly #written = new Set<string>();
   #client: Promise<RedisClient> | undefined;
   #lastConnectionError: Error | undefined;
