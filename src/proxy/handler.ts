@@ -1,3 +1,6 @@
+import { inspect } from 'node:util';
+
+import { inspectShell } from './inspect.js';
 import { KIND_PROTOTYPES } from './kind.js';
 import { answerProbe, NO_ANSWER } from './probe-keys.js';
 import { isObjectLike, type ProxyState } from './state.js';
@@ -44,7 +47,9 @@ export class LazyHandler implements ProxyHandler<Shell> {
 
     const target = state.resolveSync();
     if (!isObjectLike(target)) {
-      if (key === Symbol.toPrimitive || key === 'toJSON') return state.valueFn();
+      if (key === Symbol.toPrimitive || key === 'toJSON') {
+        return state.valueFn();
+      }
     }
 
     const owner = state.object();
@@ -57,7 +62,12 @@ export class LazyHandler implements ProxyHandler<Shell> {
     return state.bound(key, value, owner);
   }
 
-  set(shell: Shell, key: PropertyKey, value: unknown, receiver: unknown): boolean {
+  set(
+    shell: Shell,
+    key: PropertyKey,
+    value: unknown,
+    receiver: unknown,
+  ): boolean {
     const owner = this.#state.object();
     const self = receiver === this.#state.proxy;
 
@@ -93,7 +103,7 @@ export class LazyHandler implements ProxyHandler<Shell> {
 
     const keys = Reflect.ownKeys(owner);
     const extra = Reflect.ownKeys(shell).filter(
-      (key) => Reflect.getOwnPropertyDescriptor(shell, key)?.configurable === false,
+      (key) => !Reflect.getOwnPropertyDescriptor(shell, key)?.configurable,
     );
     if (extra.length === 0) return keys;
 
@@ -116,8 +126,18 @@ export class LazyHandler implements ProxyHandler<Shell> {
     return desc;
   }
 
-  defineProperty(shell: Shell, key: PropertyKey, desc: PropertyDescriptor): boolean {
+  defineProperty(
+    shell: Shell,
+    key: PropertyKey,
+    desc: PropertyDescriptor,
+  ): boolean {
     const owner = this.#state.object();
+    if (!Object.hasOwn(owner, key) && shellOnly(shell, key) !== undefined) {
+      // A key only the shell has (an array shell's length, the hidden
+      // inspect hook of a frozen proxy): it is answered by the shell.
+      return Reflect.defineProperty(shell, key, desc);
+    }
+
     if (!Reflect.defineProperty(owner, key, desc)) return false;
 
     this.#mirror(shell, owner, key);
@@ -138,8 +158,8 @@ export class LazyHandler implements ProxyHandler<Shell> {
     const owner = this.#state.object();
     if (!Reflect.setPrototypeOf(owner, proto)) return false;
 
-    if (!Reflect.isExtensible(shell)) return Reflect.setPrototypeOf(shell, proto);
-    return true;
+    if (Reflect.isExtensible(shell)) return true;
+    return Reflect.setPrototypeOf(shell, proto);
   }
 
   isExtensible(shell: Shell): boolean {
@@ -189,8 +209,10 @@ export class LazyHandler implements ProxyHandler<Shell> {
 
   /**
    * Makes the shell a non-extensible copy of the (non-extensible) target:
-   * same own properties, same prototype. From then on the Proxy invariants
-   * tie every answer to the shell, so it must hold the truth.
+   * same own properties, same prototype, plus the inspect hook as a hidden
+   * own key (so `Reflect.ownKeys(p)` of a frozen proxy lists it). From
+   * then on the Proxy invariants tie every answer to the shell, so it must
+   * hold the truth.
    */
   #seal(shell: Shell, owner: object): void {
     for (const key of Reflect.ownKeys(shell)) {
@@ -205,6 +227,16 @@ export class LazyHandler implements ProxyHandler<Shell> {
     }
 
     Reflect.setPrototypeOf(shell, Reflect.getPrototypeOf(owner));
+    if (!Object.hasOwn(owner, inspect.custom)) {
+      // The prototype no longer carries the inspect hook: keep it visible to
+      // Node as a hidden own key (non-enumerable, so spread and JSON skip it).
+      Reflect.defineProperty(shell, inspect.custom, {
+        value: inspectShell,
+        writable: false,
+        enumerable: false,
+        configurable: false,
+      });
+    }
     Reflect.preventExtensions(shell);
   }
 }
@@ -214,7 +246,10 @@ export class LazyHandler implements ProxyHandler<Shell> {
  * require it (non-configurable, like an array shell's `length`). A stale
  * configurable copy is dropped instead.
  */
-function shellOnly(shell: Shell, key: PropertyKey): PropertyDescriptor | undefined {
+function shellOnly(
+  shell: Shell,
+  key: PropertyKey,
+): PropertyDescriptor | undefined {
   const own = Reflect.getOwnPropertyDescriptor(shell, key);
   if (own === undefined || own.configurable === false) return own;
 
@@ -236,7 +271,11 @@ function pruneStale(shell: Shell, owner: object): void {
  * shell must read as its exact value (so a frozen method is returned
  * unbound), and a non-configurable accessor without getter as `undefined`.
  */
-function keepGetInvariant(shell: Shell, key: PropertyKey, value: unknown): unknown {
+function keepGetInvariant(
+  shell: Shell,
+  key: PropertyKey,
+  value: unknown,
+): unknown {
   const own = Reflect.getOwnPropertyDescriptor(shell, key);
   if (own === undefined || own.configurable !== false) return value;
 

@@ -45,7 +45,8 @@ export function inspectState(
   }
 
   const text = describeUnresolved(state);
-  return options?.stylize === undefined ? text : options.stylize(text, 'special');
+  const stylize = options?.stylize;
+  return stylize === undefined ? text : stylize(text, 'special');
 }
 
 /** `Proxy<unresolved ...>` for a proxy that holds no target. */

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, type ProxyResolveError } from '../errors.js';
 import { isFactory, SimpleFactory, type Factory } from './factory.js';
 import { LazyHandler } from './handler.js';
 import {
@@ -49,14 +49,21 @@ export interface CreateProxyOptions<T> {
  * @remarks
  * What a proxy cannot hide, by design of JavaScript Proxies:
  * - `typeof`, callability and `Array.isArray` come from the kind, fixed at
- *   creation; `typeof` of a proxied string, number or bigint is 'object',
- *   and such a proxy is never `===` the primitive (it converts with
- *   `Symbol.toPrimitive`, so `p + 1`, `${p}` and `p < 2` work).
+ *   creation (a kind that does not match the target still works, but JSON
+ *   and `Array.isArray` follow the shell). `typeof` of a proxied string,
+ *   number or bigint is 'object', and such a proxy is never `===` the
+ *   primitive (it converts with `Symbol.toPrimitive`, so `p + 1`, `${p}`
+ *   and `p < 2` work).
  * - Checks of internal slots see a Proxy, not the target: `Buffer.concat`,
  *   `structuredClone`, `v8.serialize`, `postMessage`, `util.types.*`,
  *   `ArrayBuffer.isView`, `TextDecoder.decode`, `fs.writeFileSync` and
  *   `Map.prototype.get.call(p, k)` need `extract(p)`. (`instanceof`, and so
- *   `Buffer.isBuffer(p)`, do work.)
+ *   `Buffer.isBuffer(p)`, do work, answered from the kind without I/O for
+ *   built-in kinds; `Object.prototype.toString.call(p)` of a Date proxy is
+ *   `[object Object]`.)
+ * - Before resolving, the 'object' and 'array' kinds report
+ *   `Object.prototype` / `Array.prototype`; a null-prototype object or an
+ *   Array subclass reports its own prototype once resolved.
  * - `#x in p` is false, and `Class.prototype.m.call(p)` throws, because the
  *   proxy is not the branded object; `p.m()` works, with `this` = target.
  * - Methods read through the proxy are bound to the target: `p.f === p.f`,
@@ -77,7 +84,8 @@ export function createProxy<T>(
   const resolvedFactory = toFactory(factory);
   const hasTarget = Object.hasOwn(options, 'target');
 
-  const kind = options.kind ?? (hasTarget ? kindOf(options.target) : DEFAULT_PROXY_KIND);
+  const kind =
+    options.kind ?? (hasTarget ? kindOf(options.target) : DEFAULT_PROXY_KIND);
   if (!isProxyKind(kind)) {
     throw InvalidArgumentError.format(
       'kind',
@@ -174,8 +182,8 @@ export function resolveAsync(proxy: unknown): void {
   const state = stateFor(proxy, 'resolveAsync');
   if (state.resolved) return;
 
-  state.startResolve().catch((error: unknown) => {
-    if (!state.resolved) state.pendingError = error as typeof state.pendingError;
+  state.startResolve().catch((error: ProxyResolveError) => {
+    if (!state.resolved) state.pendingError = error;
   });
 }
 
@@ -192,6 +200,11 @@ export function getProxyKind(proxy: unknown): ProxyKind {
 /**
  * Drops a proxy's target, as upstream's `del proxy.__wrapped__`: the next
  * access calls the factory again. Internal helper for the store.
+ *
+ * TODO(proxy): properties already mirrored onto the shell (non-configurable
+ * ones, or all of them after `Object.freeze(p)`) stay; a new target whose
+ * non-configurable properties differ then breaks a Proxy invariant (a
+ * TypeError on access). Do not unresolve frozen proxies.
  */
 export function unresolveProxy(proxy: unknown): void {
   stateFor(proxy, 'unresolveProxy').unresolve();

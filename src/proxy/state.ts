@@ -97,7 +97,8 @@ export class ProxyState<T = unknown> {
     this.setTarget(value);
     if (log.enabled) {
       const ms = (performance.now() - started).toFixed(3);
-      log('resolved sync kind=%s factory=%s %sms', this.kind, this.factoryName, ms);
+      const name = this.factoryName;
+      log('resolved sync kind=%s factory=%s %sms', this.kind, name, ms);
     }
     return value;
   }
@@ -214,7 +215,12 @@ export class ProxyState<T = unknown> {
 
     this.lastError = wrapped;
     this.lastErrorMessage = message;
-    log('resolve failed kind=%s factory=%s: %s', this.kind, this.factoryName, message);
+    log(
+      'resolve failed kind=%s factory=%s: %s',
+      this.kind,
+      this.factoryName,
+      message,
+    );
     return wrapped;
   }
 }

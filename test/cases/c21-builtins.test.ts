@@ -77,6 +77,13 @@ describe('C21: Date', () => {
     assert.equal(`${p}`, new Date(0).toString());
   });
 
+  it('Object.prototype.toString gives [object Object] (slot check, documented)', () => {
+    const { p } = lazy(new Date(0), 'date');
+    assert.equal(Object.prototype.toString.call(p), '[object Object]');
+    assert.equal(Object.prototype.toString.call(extract(p)), '[object Date]');
+    assert.equal(p instanceof Date, true);
+  });
+
   it('setters change the real Date', () => {
     const target = new Date(0);
     const { p } = lazy(target, 'date');

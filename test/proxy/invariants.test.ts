@@ -3,6 +3,7 @@
 // from the Proxy machinery.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { inspect } from 'node:util';
 
 import { createProxy, extract, type ProxyKind } from '../../src/proxy/index.js';
 
@@ -202,8 +203,39 @@ describe('invariants: shells of another kind than the target', () => {
     assert.throws(() => (p as unknown as () => void)(), TypeError);
   });
 
+  it('Object.freeze(p) of an array shell over a plain object', () => {
+    const target = { a: 1 };
+    const p = Object.freeze(lazy(() => target, 'array')) as unknown as { a: number };
+
+    assert.equal(Object.isFrozen(p), true);
+    assert.equal(Object.isFrozen(target), true);
+    assert.deepEqual(Object.keys(p), ['a']);
+    assert.equal(p.a, 1);
+  });
+
   it('extract() still gives the real target', () => {
     const target = { a: 1 };
     assert.equal(extract(lazy(() => target, 'array')), target);
+  });
+});
+
+describe('invariants: inspecting a frozen proxy', () => {
+  it('still prints the target, for slot-based targets too', () => {
+    const map = new Map([['k', 1]]);
+    const p = Object.freeze(createProxy(() => map, { kind: 'map' }));
+
+    assert.equal(inspect(p), inspect(map));
+    assert.equal(p.get('k'), 1);
+    assert.deepEqual(Object.keys(p), []);
+  });
+
+  it('prints a frozen plain object as the object', () => {
+    const target = Object.freeze({ a: 1 });
+    const p = createProxy(() => target);
+
+    assert.equal(Object.isFrozen(p), true);
+    assert.equal(inspect(p), '{ a: 1 }');
+    assert.deepEqual({ ...p }, { a: 1 });
+    assert.equal(JSON.stringify(p), '{"a":1}');
   });
 });
