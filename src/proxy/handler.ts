@@ -35,6 +35,25 @@ export class LazyHandler implements ProxyHandler<Shell> {
   }
 
   get(shell: Shell, key: PropertyKey, receiver: unknown): unknown {
+    const state = this.#state;
+    if (
+      state.resolved &&
+      receiver === state.proxy &&
+      !this.#mirrored &&
+      typeof key === 'string' &&
+      key !== 'then' &&
+      key !== 'toJSON'
+    ) {
+      // Fast path (the common read of a resolved proxy): no probe key,
+      // no invariant to keep, an object target read as its own receiver.
+      const target = state.target;
+      if (typeof target === 'object' && target !== null) {
+        const value: unknown = (target as Record<string, unknown>)[key];
+        if (typeof value !== 'function' || key === 'constructor') return value;
+        return state.bound(key, value, target);
+      }
+    }
+
     const value = this.#read(key, receiver);
 
     return this.#mirrored ? keepGetInvariant(shell, key, value) : value;
