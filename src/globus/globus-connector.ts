@@ -28,6 +28,7 @@ import {
   toEndpoints,
 } from './globus-config.js';
 import type { GlobusConnectorOptions, GlobusKey } from './globus-config.js';
+import { resolveAuthUrl, resolveTransferUrl } from './services.js';
 import { TaskTracker } from './task-tracker.js';
 import type { GlobusTransferClient } from './transfer-client.js';
 
@@ -101,6 +102,9 @@ export class GlobusConnector implements Connector<GlobusKey> {
       throw InvalidArgumentError.format('clear', this.#clear, 'expected a boolean');
     }
 
+    // Validated now (InvalidArgumentError); the client is made on first use.
+    if (options.transferUrl !== undefined) resolveTransferUrl(options.transferUrl);
+    if (options.authUrl !== undefined) resolveAuthUrl(options.authUrl);
     this.#transferUrl = options.transferUrl;
     this.#authUrl = options.authUrl;
     this.#givenClient = options.transferClient;

@@ -294,6 +294,7 @@ describe('GlobusConnector against the Globus mock', { timeout: 300_000 }, () => 
     it('validates options and names them', () => {
       assert.throws(() => at('site-a', { timeout: 0 }), /Invalid timeout/);
       assert.throws(() => at('site-a', { pollingInterval: -1 }), /Invalid pollingInterval/);
+      assert.throws(() => at('site-a', { transferUrl: 'ftp://x' }), /Invalid transferUrl/);
       assert.throws(
         () => at('site-a', { syncLevel: 'fast' as never }),
         /Invalid syncLevel/,
