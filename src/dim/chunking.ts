@@ -16,10 +16,11 @@ import { DimFrameError } from '../errors.js';
  * total u64, offset u64.
  *
  * Transports that keep message boundaries (WebSocket, UCX active messages)
- * may send the header and each payload piece as separate messages
- * ({@link chunkToMessages} / {@link ChunkReader}), which avoids copying the
- * payload; others send one joined buffer ({@link joinChunk} /
- * {@link parseJoinedChunk}).
+ * send a chunk as a few messages ({@link chunkToMessages}): the header
+ * joined with the small leading pieces, then each large piece on its own,
+ * so large payloads are never copied and small ones cost one message. A
+ * {@link ChunkReader} reads both that and a chunk joined into one buffer
+ * ({@link joinChunk}); {@link parseJoinedChunk} reads the latter alone.
  */
 
 /** Bytes in a chunk header. */
@@ -27,6 +28,13 @@ export const CHUNK_HEADER_LENGTH = 40;
 
 /** Default largest payload of one chunk: 1 MiB. */
 export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
+
+/**
+ * Pieces are joined with the header into one message while the message
+ * stays within this many bytes (a copy this small costs less than a
+ * message).
+ */
+export const COALESCE_LIMIT = 64 * 1024;
 
 const MAGIC = 0xd1;
 const VERSION = 1;
@@ -170,10 +178,36 @@ export function splitMessage(
   return chunks;
 }
 
-/** The messages that carry one chunk: its header, then each non-empty piece. */
+/**
+ * The messages that carry one chunk: the header joined with the leading
+ * pieces that fit in {@link COALESCE_LIMIT} bytes, then each remaining
+ * non-empty piece as it is (no copy).
+ */
 export function chunkToMessages(chunk: OutgoingChunk): Uint8Array[] {
-  const out = [encodeChunkHeader(chunk.header)];
-  for (const piece of chunk.pieces) {
+  const header = encodeChunkHeader(chunk.header);
+  const { pieces } = chunk;
+
+  let joined = 0;
+  let length = CHUNK_HEADER_LENGTH;
+  while (joined < pieces.length) {
+    const next = (pieces[joined] as Uint8Array).byteLength;
+    if (length + next > COALESCE_LIMIT) break;
+    length += next;
+    joined++;
+  }
+
+  const out: Uint8Array[] = [header];
+  if (joined > 0) {
+    const first = new Uint8Array(length);
+    first.set(header, 0);
+    let at = CHUNK_HEADER_LENGTH;
+    for (const piece of pieces.slice(0, joined)) {
+      first.set(piece, at);
+      at += piece.byteLength;
+    }
+    out[0] = first;
+  }
+  for (const piece of pieces.slice(joined)) {
     if (piece.byteLength > 0) out.push(piece);
   }
   return out;
@@ -213,9 +247,10 @@ export function parseJoinedChunk(bytes: Uint8Array): IncomingChunk {
 }
 
 /**
- * Reads chunks from a transport that keeps message boundaries and carries
- * each chunk as its header followed by its payload pieces
- * ({@link chunkToMessages}). One reader per connection.
+ * Reads chunks from a transport that keeps message boundaries: each chunk
+ * is a message that starts with its header (and may hold some or all of its
+ * payload), followed by as many messages as the rest of the payload takes
+ * ({@link chunkToMessages}, {@link joinChunk}). One reader per connection.
  */
 export class ChunkReader {
   #header: ChunkHeader | undefined;
@@ -230,14 +265,18 @@ export class ChunkReader {
    * connection is then out of step and should be closed.
    */
   push(message: Uint8Array): IncomingChunk | undefined {
-    const header = this.#header;
-    if (header === undefined) {
-      const next = decodeChunkHeader(message);
-      if (next.payloadLength === 0) return { header: next, pieces: [] };
-      this.#header = next;
-      return undefined;
+    if (this.#header === undefined) {
+      if (message.byteLength < CHUNK_HEADER_LENGTH) {
+        throw new DimFrameError(
+          `A chunk starts with a ${CHUNK_HEADER_LENGTH}-byte header, but a ` +
+            `${message.byteLength}-byte message arrived.`,
+        );
+      }
+      this.#header = decodeChunkHeader(message.subarray(0, CHUNK_HEADER_LENGTH));
+      message = message.subarray(CHUNK_HEADER_LENGTH);
     }
 
+    const header = this.#header;
     this.#have += message.byteLength;
     if (this.#have > header.payloadLength) {
       this.#reset();
@@ -247,7 +286,7 @@ export class ChunkReader {
         { messageId: header.messageId },
       );
     }
-    this.#pieces.push(message);
+    if (message.byteLength > 0) this.#pieces.push(message);
     if (this.#have < header.payloadLength) return undefined;
 
     const chunk = { header, pieces: this.#pieces };

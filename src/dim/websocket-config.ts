@@ -1,8 +1,14 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { JsonObject } from '../utils/json.js';
-import { DEFAULT_CHUNK_SIZE } from './chunking.js';
 import type { DimAddressOptions } from './dim-address.js';
 import { MAX_CHUNK_SIZE } from './ws-module.js';
+
+/**
+ * Default chunk size of the WebSocket transport: 4 MiB, so objects up to a
+ * few MiB travel as one chunk and are received without a reassembly copy,
+ * while larger ones are still pipelined chunk by chunk.
+ */
+export const DEFAULT_WEBSOCKET_CHUNK_SIZE = 4 * 1024 * 1024;
 
 /** Options of {@link WebsocketConnector} (and of `WebsocketStore`). */
 export interface WebsocketConnectorOptions extends DimAddressOptions {
@@ -29,7 +35,7 @@ export interface WebsocketConnectorOptions extends DimAddressOptions {
   /**
    * Largest WebSocket message payload sent: objects travel in chunks of
    * this size. At most 16 MiB (the sockets' `maxPayload`).
-   * @defaultValue 1 MiB
+   * @defaultValue 4 MiB
    */
   chunkSize?: number | undefined;
 }
@@ -52,7 +58,7 @@ export function defaultWebsocketOptions(): ResolvedWebsocketOptions {
     port: 0,
     timeoutMs: 5_000,
     maxMessageSize: 1024 ** 3,
-    chunkSize: DEFAULT_CHUNK_SIZE,
+    chunkSize: DEFAULT_WEBSOCKET_CHUNK_SIZE,
   };
 }
 

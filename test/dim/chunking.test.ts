@@ -184,7 +184,42 @@ describe('chunking', () => {
     });
   });
 
+  describe('chunkToMessages()', () => {
+    it('sends a small chunk as one message', () => {
+      const [chunk] = splitMessage(1, [new Uint8Array(8), randomBytes(100)], KIB);
+      const messages = chunkToMessages(chunk as OutgoingChunk);
+      assert.equal(messages.length, 1);
+      assert.equal(messages[0]?.byteLength, CHUNK_HEADER_LENGTH + 108);
+    });
+
+    it('joins only the small leading pieces and sends a large piece uncopied', () => {
+      const head = new Uint8Array(8);
+      const data = randomBytes(256 * KIB);
+      const [chunk] = splitMessage(2, [head, data], 1024 * KIB);
+      const messages = chunkToMessages(chunk as OutgoingChunk);
+      assert.equal(messages.length, 2);
+      assert.equal(messages[0]?.byteLength, CHUNK_HEADER_LENGTH + 8);
+      assert.equal(messages[1]?.buffer, data.buffer);
+
+      const reader = new ChunkReader();
+      assert.equal(reader.push(messages[0] as Uint8Array), undefined);
+      const incoming = reader.push(messages[1] as Uint8Array);
+      assert.deepEqual(concat(incoming?.pieces ?? []), concat([head, data]));
+    });
+  });
+
   describe('ChunkReader', () => {
+    it('reads a chunk joined into one buffer', () => {
+      const data = randomBytes(3000);
+      const [chunk] = splitMessage(3, [data], 4 * KIB);
+      const incoming = new ChunkReader().push(joinChunk(chunk as OutgoingChunk));
+      assert.deepEqual(concat(incoming?.pieces ?? []), data);
+    });
+
+    it('rejects a first message shorter than a header', () => {
+      assert.throws(() => new ChunkReader().push(new Uint8Array(12)), DimFrameError);
+    });
+
     it('rejects payload beyond the declared length', () => {
       const reader = new ChunkReader();
       const [chunk] = splitMessage(1, [randomBytes(10)], KIB);
