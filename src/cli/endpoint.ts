@@ -58,7 +58,7 @@ function integer(name: string, value: string | undefined): number | undefined {
 
 class UsageError extends Error {}
 
-/** Runs the CLI with `argv` (without node and script); returns the exit code. */
+/** Runs the CLI with `argv` (no node or script path); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -146,7 +146,8 @@ if (isMain()) {
     (code) => process.exit(code),
     (err: unknown) => {
       if (err instanceof UsageError || isParseArgsError(err)) {
-        io.err(`Error: ${(err as Error).message}\nRun 'proxystore-endpoint help'.`);
+        const text = (err as Error).message;
+        io.err(`Error: ${text}\nRun 'proxystore-endpoint help'.`);
       } else {
         io.err(err instanceof Error ? (err.stack ?? err.message) : String(err));
       }

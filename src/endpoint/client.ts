@@ -13,7 +13,10 @@ import {
 
 import { EndpointConnectorError } from '../errors.js';
 
-/** Bodies at least this large wait for `100 Continue`, so an oversized one is refused before it is sent. */
+/**
+ * Bodies at least this large wait for `100 Continue`, so that an oversized
+ * one is refused before it is sent.
+ */
 const EXPECT_CONTINUE_MIN = 1024 * 1024;
 
 /** Longest error text read from a failed response. */
@@ -53,7 +56,9 @@ export class EndpointClient {
 
   constructor(options: EndpointClientOptions) {
     this.#options = options;
-    const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+    const host = options.host.includes(':')
+      ? `[${options.host}]`
+      : options.host;
     this.address = `http://${host}:${options.port}`;
     this.#agent = new Agent({ keepAlive: true, scheduling: 'lifo' });
   }
@@ -66,7 +71,11 @@ export class EndpointClient {
 
   /** The bytes under `key`, or `null` when the endpoint answers 404. */
   async get(key: string, endpointId?: string): Promise<Buffer | null> {
-    const call: Call = { method: 'GET', path: '/get', query: { key, endpoint: endpointId } };
+    const call: Call = {
+      method: 'GET',
+      path: '/get',
+      query: { key, endpoint: endpointId },
+    };
     const reply = await this.#call(call);
     if (reply.status === 404) return null;
     return this.#check(call, reply).body;
@@ -89,7 +98,8 @@ export class EndpointClient {
       path: '/exists',
       query: { key, endpoint: endpointId },
     });
-    const parsed = JSON.parse(reply.body.toString('utf8')) as { exists?: unknown };
+    const text = reply.body.toString('utf8');
+    const parsed = JSON.parse(text) as { exists?: unknown };
     return parsed.exists === true;
   }
 
@@ -241,14 +251,17 @@ function readReply(res: IncomingMessage, limit: number): Promise<Buffer> {
       } else if (target === undefined && length === undefined) {
         resolve(Buffer.concat(chunks, received));
       } else {
-        reject(new Error(`response ended after ${received} of ${String(length)} bytes`));
+        const expected = String(length);
+        reject(new Error(`body ended after ${received} of ${expected} bytes`));
       }
     });
 
     res.on('error', reject);
     res.on('close', () => {
       if (!res.complete) {
-        reject(new Error(`connection closed after ${received} bytes of the response`));
+        reject(
+          new Error(`connection closed after ${received} bytes of the body`),
+        );
       }
     });
   });

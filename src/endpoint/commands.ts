@@ -48,7 +48,10 @@ export interface ConfigureOptions {
 }
 
 /** Runs a command body, turning an {@link EndpointError} into exit code 1. */
-async function run(io: CommandIO, body: () => Promise<number>): Promise<number> {
+async function run(
+  io: CommandIO,
+  body: () => Promise<number>,
+): Promise<number> {
   try {
     return await body();
   } catch (err) {

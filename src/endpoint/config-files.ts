@@ -3,7 +3,14 @@
  * `daemon.pid`, `log.txt` and, when persisting, the `blobs/` database.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { EndpointError } from '../errors.js';

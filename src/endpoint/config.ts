@@ -109,7 +109,7 @@ export function validateEndpointConfig(config: EndpointConfig): EndpointConfig {
   const relay = config.relay;
   if (relay !== undefined) {
     if (!/^wss?:\/\/[^\s]+$/.test(relay.address)) {
-      bad(name, 'relay address', relay.address, 'it must start ws:// or wss://');
+      bad(name, 'relay address', relay.address, 'use ws:// or wss://');
     }
     if (relay.token !== undefined && !isToken(relay.token)) {
       bad(name, 'relay token', '<hidden>', 'use 8 to 512 visible characters');
@@ -118,7 +118,8 @@ export function validateEndpointConfig(config: EndpointConfig): EndpointConfig {
 
   const storage = config.storage;
   if (!isPositiveInteger(storage.maxObjectSize)) {
-    bad(name, 'max_object_size', storage.maxObjectSize, 'use a positive integer');
+    const size = storage.maxObjectSize;
+    bad(name, 'max_object_size', size, 'use a positive integer');
   }
   if (!isPositiveInteger(storage.memoryLimit)) {
     bad(name, 'memory_limit', storage.memoryLimit, 'use a positive integer');
@@ -145,7 +146,7 @@ export function isLoopbackHost(host: string): boolean {
   return isIP(host) === 4 && host.startsWith('127.');
 }
 
-/** The address a local client connects to for an endpoint listening on `host`. */
+/** The address a local client uses for an endpoint listening on `host`. */
 export function connectHost(host: string): string {
   if (host === '0.0.0.0') return '127.0.0.1';
   if (host === '::') return '::1';
@@ -174,7 +175,9 @@ export interface EndpointConfigFields {
  *
  * @throws {@link EndpointError} naming the endpoint and a bad field.
  */
-export function makeEndpointConfig(fields: EndpointConfigFields): EndpointConfig {
+export function makeEndpointConfig(
+  fields: EndpointConfigFields,
+): EndpointConfig {
   const config: EndpointConfig = {
     name: fields.name,
     uuid: fields.uuid,

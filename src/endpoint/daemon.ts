@@ -127,7 +127,11 @@ async function logTail(path: string, lines = 20): Promise<string> {
 }
 
 /** What {@link stopDaemon} did. */
-export type StopOutcome = 'stopped' | 'not-running' | 'stale-pid-file' | 'killed';
+export type StopOutcome =
+  | 'stopped'
+  | 'not-running'
+  | 'stale-pid-file'
+  | 'killed';
 
 /**
  * Stops endpoint `name`: SIGTERM, a bounded wait, then SIGKILL if needed;

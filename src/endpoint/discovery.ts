@@ -5,7 +5,11 @@
  */
 import { EndpointConnectorError } from '../errors.js';
 import { connectHost } from './config.js';
-import { endpointPaths, endpointsDir, listEndpointConfigs } from './config-files.js';
+import {
+  endpointPaths,
+  endpointsDir,
+  listEndpointConfigs,
+} from './config-files.js';
 import { EndpointClient } from './client.js';
 import { readPidFile } from './pid-file.js';
 
@@ -78,7 +82,8 @@ async function probe(target: LocalEndpoint): Promise<string | undefined> {
   });
   try {
     const { uuid } = await client.identity();
-    return uuid === target.uuid ? undefined : `answers with another id (${uuid})`;
+    if (uuid === target.uuid) return undefined;
+    return `answers with another id (${uuid})`;
   } catch (err) {
     return `does not answer: ${(err as Error).message}`;
   } finally {

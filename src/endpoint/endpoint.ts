@@ -5,7 +5,10 @@
  */
 import { EndpointRequestError, tooLarge } from './request-error.js';
 import type { Forwarder } from './forwarding.js';
-import type { EndpointStorage, StoredObject } from './storage/endpoint-storage.js';
+import type {
+  EndpointStorage,
+  StoredObject,
+} from './storage/endpoint-storage.js';
 
 /** Options of {@link Endpoint}. */
 export interface EndpointOptions {

@@ -74,7 +74,7 @@ export class Forwarder {
     await this.#send(peerId, { op: 'evict', key });
   }
 
-  /** Answers requests from peers with `ops`, refusing objects over the limit. */
+  /** Answers peers' requests with `ops`, refusing objects over the limit. */
   serve(ops: LocalOperations, maxObjectSize: number): void {
     this.#link.onRequest(async (fromId, req) => {
       try {
@@ -136,7 +136,10 @@ async function answer(
     case 'set': {
       const data = req.data;
       if (!(data instanceof Uint8Array)) {
-        throw new EndpointRequestError(400, 'The peer set request has no data.');
+        throw new EndpointRequestError(
+          400,
+          'The peer set request has no data.',
+        );
       }
       if (data.byteLength > maxObjectSize) {
         throw tooLarge(data.byteLength, maxObjectSize);
@@ -147,7 +150,7 @@ async function answer(
     default:
       throw new EndpointRequestError(
         400,
-        `Unknown peer operation ${JSON.stringify((req as { op: unknown }).op)}.`,
+        `Unknown peer operation ${JSON.stringify((req as { op: unknown }).op)}`,
       );
   }
 }

@@ -23,7 +23,8 @@ export function declaredLength(
   if (!/^\d{1,16}$/.test(header)) {
     throw new EndpointRequestError(
       400,
-      `The Content-Length header (${JSON.stringify(header)}) is not a byte count.`,
+      `The Content-Length header (${JSON.stringify(header)}) is not a ` +
+        'byte count.',
     );
   }
   const length = Number(header);
@@ -41,7 +42,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const length = declaredLength(req, limit);
 
   return new Promise((resolve, reject) => {
-    let target = length === undefined ? undefined : Buffer.allocUnsafeSlow(length);
+    let target =
+      length === undefined ? undefined : Buffer.allocUnsafeSlow(length);
     let chunks: Buffer[] = [];
     let received = 0;
     let failed = false;
@@ -87,7 +89,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
         fail(
           new EndpointRequestError(
             400,
-            `The request body ended after ${received} bytes, before it was complete.`,
+            `The request body ended after ${received} bytes, before it ` +
+              'was complete.',
           ),
         );
       }

@@ -40,7 +40,10 @@ export async function readPidFile(path: string): Promise<PidInfo | null> {
  * servers of one endpoint cannot both claim it. The content appears whole
  * (written to a temporary file, then hard-linked into place).
  */
-export async function createPidFile(path: string, info: PidInfo): Promise<void> {
+export async function createPidFile(
+  path: string,
+  info: PidInfo,
+): Promise<void> {
   const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   const address =
     info.host === undefined ? '' : `${info.host}:${String(info.port)}`;

@@ -43,16 +43,18 @@ export interface RouteContext {
 
 export type RouteHandler = (ctx: RouteContext) => Promise<void>;
 
+/** Handlers of one path, by method. */
+type Methods = Readonly<Record<string, RouteHandler>>;
+
 /** Routes by path, then method. */
-export const ROUTES: ReadonlyMap<string, Readonly<Record<string, RouteHandler>>> =
-  new Map([
-    ['/', { GET: home }],
-    ['/endpoint', { GET: identity }],
-    ['/set', { POST: set }],
-    ['/get', { GET: get }],
-    ['/exists', { GET: exists }],
-    ['/evict', { POST: evict }],
-  ]);
+export const ROUTES: ReadonlyMap<string, Methods> = new Map<string, Methods>([
+  ['/', { GET: home }],
+  ['/endpoint', { GET: identity }],
+  ['/set', { POST: set }],
+  ['/get', { GET: get }],
+  ['/exists', { GET: exists }],
+  ['/evict', { POST: evict }],
+]);
 
 async function home({ res }: RouteContext): Promise<void> {
   sendText(res, 200, '');
@@ -147,7 +149,8 @@ function objectParams(query: URLSearchParams): {
   if (key.length > MAX_KEY_LENGTH) {
     throw new EndpointRequestError(
       400,
-      `The key is ${key.length} characters long; the limit is ${MAX_KEY_LENGTH}.`,
+      `The key is ${key.length} characters long; the limit is ` +
+        `${MAX_KEY_LENGTH}.`,
     );
   }
 

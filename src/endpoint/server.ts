@@ -157,7 +157,8 @@ export class EndpointServer {
     if (handler === undefined) {
       throw new EndpointRequestError(
         405,
-        `Route ${path} takes ${Object.keys(methods).join(', ')}, not ${method}.`,
+        `Route ${path} takes ${Object.keys(methods).join(', ')}, ` +
+          `not ${method}.`,
       );
     }
     return handler;
@@ -175,7 +176,8 @@ export class EndpointServer {
       throw new EndpointRequestError(
         401,
         `Endpoint '${this.#endpoint.name}' requires an access token: send ` +
-          "'Authorization: Bearer <token>' with the token from its config.toml.",
+          "'Authorization: Bearer <token>' with the token from its " +
+          'config.toml.',
       );
     }
   }

@@ -57,7 +57,8 @@ export function isEndpointProcess(pid: number, name: string): boolean {
 
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    const end = stat.lastIndexOf(')');
+    const state = stat.slice(end + 2, end + 3);
     if (state === 'Z' || state === 'X') return false;
 
     const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');

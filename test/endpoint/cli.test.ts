@@ -100,7 +100,10 @@ describe('proxystore-endpoint CLI', { timeout: 600_000 }, () => {
     assert.match(list.stdout, /^NAME\s+STATUS\s+UUID\s+ADDRESS$/m);
     assert.match(
       list.stdout,
-      new RegExp(`^gamma\\s+RUNNING\\s+${config.uuid}\\s+http://127\\.0\\.0\\.1:${info.port}$`, 'm'),
+      new RegExp(
+        `^gamma\\s+RUNNING\\s+${config.uuid}\\s+http://127\\.0\\.0\\.1:${info.port}$`,
+        'm',
+      ),
     );
     assert.match(list.stdout, /^alpha\s+STOPPED\s+/m);
 
@@ -180,23 +183,26 @@ describe('proxystore-endpoint CLI', { timeout: 600_000 }, () => {
 
   it('start --foreground serves until SIGTERM and removes its pid file', TIMEOUT, async () => {
     assert.equal((await runCli(home, ['configure', 'fore', '--port', '0'])).code, 0);
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start', 'fore', '--foreground'], {
+    const args = ['--import', 'tsx', CLI, 'start', 'fore', '--foreground'];
+    const child = spawn(process.execPath, args, {
       env: { ...process.env, PROXYSTORE_HOME: home },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((done) => child.on('exit', done));
     try {
       let out = '';
+      let err = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      const deadline = Date.now() + 30_000;
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const deadline = Date.now() + 60_000;
       while (!/serving on/.test(out) && Date.now() < deadline) {
         await new Promise((done) => setTimeout(done, 50));
       }
-      assert.match(out, /Endpoint fore <[0-9a-f-]+> serving on 127\.0\.0\.1:\d+/);
+      assert.match(out, /Endpoint fore <[0-9a-f-]+> serving on 127\.0\.0\.1:\d+/, err);
       assert.equal(await pidOf('fore'), child.pid);
 
       child.kill('SIGTERM');
-      assert.equal(await exited, 0);
+      assert.equal(await exited, 0, `stdout: ${out}\nstderr: ${err}`);
       await assert.rejects(stat(join(home, 'endpoints', 'fore', 'daemon.pid')), {
         code: 'ENOENT',
       });

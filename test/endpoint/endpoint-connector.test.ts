@@ -91,7 +91,7 @@ describe('EndpointConnector', { timeout: 600_000 }, () => {
       await c.close();
     });
 
-    it('explains a configured endpoint that is stopped or answers another id', TIMEOUT, async () => {
+    it('explains an endpoint that is stopped or answers another id', TIMEOUT, async () => {
       const stopped = makeEndpointConfig({ name: 'stopped', uuid: randomUUID(), port: 0 });
       const liar = makeEndpointConfig({ name: 'liar', uuid: randomUUID(), port: main.port });
       await writeEndpointConfig(stopped, home);
@@ -104,7 +104,8 @@ describe('EndpointConnector', { timeout: 600_000 }, () => {
       await assert.rejects(c.exists({ objectId: 'a', endpointId: liar.uuid }), (err) => {
         assert.ok(err instanceof EndpointConnectorError);
         assert.match(err.message, /'stopped' is not running/);
-        assert.match(err.message, new RegExp(`'liar' at .* answers with another id \\(${main.uuid}\\)`));
+        const liarText = `'liar' at .* answers with another id \\(${main.uuid}\\)`;
+        assert.match(err.message, new RegExp(liarText));
         return true;
       });
       await c.close();
@@ -201,7 +202,7 @@ describe('EndpointConnector', { timeout: 600_000 }, () => {
   });
 
   describe('an endpoint killed during a transfer', () => {
-    it('fails the requests in flight with a typed error, never with partial data', TIMEOUT, async () => {
+    it('fails requests in flight with a typed error, never partial data', TIMEOUT, async () => {
       const h = await newHome();
       const ep = await start(h, 'doomed');
       const c = new EndpointConnector({ endpoints: [ep.uuid], proxystoreDir: h });

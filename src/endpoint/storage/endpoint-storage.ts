@@ -59,7 +59,7 @@ export class EndpointStorage {
     return this.#memoryBytes;
   }
 
-  /** Prepares the disk folder (wipes the scratch folder when not persistent). */
+  /** Prepares the disk folder; wipes it when it is only scratch space. */
   async open(): Promise<void> {
     await this.#disk.init(!this.#persistent);
   }
@@ -151,7 +151,8 @@ export class EndpointStorage {
 
         if (!this.#persistent) await this.#disk.write(key, data);
         this.#dropFromMemory(key);
-        log('spilled %s (%d bytes) to %s', key, data.byteLength, this.#disk.dir);
+        const dir = this.#disk.dir;
+        log('spilled %s (%d bytes) to %s', key, data.byteLength, dir);
       });
     }
   }
