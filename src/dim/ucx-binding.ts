@@ -51,8 +51,11 @@ export interface UcxAddon {
     data: Uint8Array,
     callback: Callback<undefined>,
   ): void;
-  /** Sets the bytes a `raw` request returns (the benchmark baseline). */
-  setRaw(serverId: number, data: Uint8Array, callback: Callback<undefined>): void;
+  /**
+   * Sets the bytes a `raw` request for `key` returns, whole, in one message
+   * (the benchmarks' baseline: a plain UCX transfer of the same bytes).
+   */
+  setRaw(serverId: number, key: string, data: Uint8Array, callback: Callback<undefined>): void;
   /**
    * Sends one request to the server at `host:port` and returns its id for
    * {@link UcxAddon.cancel}. `op` is a {@link UCX_OPS} code.

@@ -55,13 +55,23 @@ export async function ucxHostIp(host: string): Promise<string> {
  * malformed message (only this request fails); {@link DimConnectorError}
  * when the peer reports a failure.
  */
-export async function ucxRequest(
+export function ucxRequest(
   addon: UcxAddon,
   request: UcxRequest,
   settings: UcxRequestSettings,
 ): Promise<UcxReply> {
+  // IP literals (the usual case) skip the DNS step and its extra await.
+  if (isIP(request.host) !== 0) return send(addon, request, request.host, settings);
+  return ucxHostIp(request.host).then((ip) => send(addon, request, ip, settings));
+}
+
+function send(
+  addon: UcxAddon,
+  request: UcxRequest,
+  ip: string,
+  settings: UcxRequestSettings,
+): Promise<UcxReply> {
   const address = formatAddress(request.host, request.port);
-  const ip = await ucxHostIp(request.host);
   const size = Math.max(request.expectedSize ?? 0, request.data?.byteLength ?? 0);
   const limitMs = settings.timeoutMs + size / ALLOWED_BYTES_PER_MS;
 

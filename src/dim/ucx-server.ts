@@ -85,10 +85,10 @@ export class UcxServerHandle implements DimServerHandle {
     }
   }
 
-  /** Sets the bytes a `raw` request returns (benchmark baseline only). */
-  async setRaw(data: Uint8Array): Promise<void> {
+  /** Sets the bytes a `raw` request for `key` returns (benchmark baseline). */
+  async setRaw(key: string, data: Uint8Array): Promise<void> {
     this.#assertRunning();
-    await callUcx<undefined>((done) => this.#addon.setRaw(this.#serverId, data, done));
+    await callUcx<undefined>((done) => this.#addon.setRaw(this.#serverId, key, data, done));
   }
 
   /** Stops the server; its objects are dropped. Idempotent. */

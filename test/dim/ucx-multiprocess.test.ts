@@ -97,7 +97,8 @@ describe('UCXStore across processes', { skip: ucxSkip, timeout: 900_000 }, () =>
 
   it('a proxy made in A resolves in B with await resolve', TIMEOUT, async () => {
     const made = await a.ok({ op: 'proxy', size: 1024 * 1024, seed: 11 });
-    const resolved = await b.ok({ op: 'resolve', reference: made.reference ?? '', implicit: false });
+    const reference = made.reference ?? '';
+    const resolved = await b.ok({ op: 'resolve', reference, implicit: false });
     assert.equal(resolved.size, 1024 * 1024);
     assert.equal(resolved.digest, made.digest);
   });

@@ -234,15 +234,17 @@ Napi::Value Put(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// setRaw(serverId, data, cb): the buffer a raw request returns (benchmarks).
+// setRaw(serverId, key, data, cb): the bytes a raw request for `key`
+// returns, whole, in one message (the benchmarks' baseline).
 Napi::Value SetRaw(const Napi::CallbackInfo& info) {
   Engine* engine = Ready(info.Env());
   uint64_t serverId = NumberArg(info, 0, "serverId");
-  BlobPtr data = BytesArg(info, 1);
-  const uint64_t id = Register(info, 2);
+  std::string key = StringArg(info, 1, "key");
+  BlobPtr data = BytesArg(info, 2);
+  const uint64_t id = Register(info, 3);
 
   EnvLinkPtr link = State(info.Env())->link;
-  engine->Post([=] { engine->SetRaw(link, id, serverId, data); });
+  engine->Post([=] { engine->SetRaw(link, id, serverId, key, data); });
   return info.Env().Undefined();
 }
 
@@ -261,7 +263,9 @@ Napi::Value Request(const Napi::CallbackInfo& info) {
   if (spec.key.size() > kMaxKeyLength) {
     throw Napi::RangeError::New(info.Env(), "key is longer than 128 bytes.");
   }
-  if (!info[4].IsNull() && !info[4].IsUndefined()) spec.data = BytesArg(info, 4);
+  if (!info[4].IsNull() && !info[4].IsUndefined()) {
+    spec.data = BytesArg(info, 4);
+  }
   spec.maxReplySize = NumberArg(info, 5, "maxReplySize");
   spec.chunkSize = NumberArg(info, 6, "chunkSize");
   const uint64_t id = Register(info, 7);
@@ -285,7 +289,9 @@ Napi::Value RequestRaw(const Napi::CallbackInfo& info) {
   }
   spec.rawHeader.assign(reinterpret_cast<const char*>(header->data()),
                         header->size());
-  if (!info[3].IsNull() && !info[3].IsUndefined()) spec.data = BytesArg(info, 3);
+  if (!info[3].IsNull() && !info[3].IsUndefined()) {
+    spec.data = BytesArg(info, 3);
+  }
   spec.maxReplySize = uint64_t(1) << 30;
   const uint64_t id = Register(info, 4);
 

@@ -42,7 +42,7 @@ struct Server {
   uint64_t maxMessageSize = 0;
   uint64_t chunkSize = 0;
   std::unordered_map<std::string, BlobPtr> objects;
-  BlobPtr raw;
+  std::unordered_map<std::string, BlobPtr> raws;  // benchmark baselines
   std::unordered_set<ucp_ep_h> eps;
 };
 
@@ -108,7 +108,7 @@ class Engine {
   void LocalPut(EnvLinkPtr link, uint64_t callId, uint64_t serverId,
                 const std::string& key, BlobPtr data);
   void SetRaw(EnvLinkPtr link, uint64_t callId, uint64_t serverId,
-              BlobPtr data);
+              const std::string& key, BlobPtr data);
   void Request(EnvLinkPtr link, uint64_t callId, RequestSpec spec);
   void Cancel(uint64_t callId);
 

@@ -69,8 +69,8 @@ void Engine::StartServer(EnvLinkPtr link, uint64_t callId,
   server->chunkSize = std::max(chunkSize, kMinChunkSize);
 
   ucp_listener_params_t params{};
-  params.field_mask =
-      UCP_LISTENER_PARAM_FIELD_SOCK_ADDR | UCP_LISTENER_PARAM_FIELD_CONN_HANDLER;
+  params.field_mask = UCP_LISTENER_PARAM_FIELD_SOCK_ADDR |
+                      UCP_LISTENER_PARAM_FIELD_CONN_HANDLER;
   params.sockaddr.addr = reinterpret_cast<const sockaddr*>(&addr);
   params.sockaddr.addrlen = addrLength;
   params.conn_handler.cb = &Engine::OnConnRequest;
@@ -138,8 +138,10 @@ void Engine::LocalPut(EnvLinkPtr link, uint64_t callId, uint64_t serverId,
 }
 
 void Engine::SetRaw(EnvLinkPtr link, uint64_t callId, uint64_t serverId,
-                    BlobPtr data) {
-  if (Server* server = FindServer(serverId)) server->raw = std::move(data);
+                    const std::string& key, BlobPtr data) {
+  if (Server* server = FindServer(serverId)) {
+    server->raws[key] = std::move(data);
+  }
   link->Deliver(Done(callId));
 }
 
@@ -238,7 +240,8 @@ void Engine::HandleRequest(ucp_ep_h ep, const Header& h,
                 exists ? found->second : nullptr, chunkSize);
       return;
     case Op::kRaw: {
-      BlobPtr raw = server->raw;
+      auto it = server->raws.find(key);
+      BlobPtr raw = it == server->raws.end() ? nullptr : it->second;
       const uint64_t whole = raw ? std::max<uint64_t>(raw->size(), 1) : 1;
       SendReply(ep, h, raw ? Status::kOk : Status::kMissing, raw, whole);
       return;

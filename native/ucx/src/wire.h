@@ -34,7 +34,7 @@ enum class Op : uint8_t {
   kGet = 3,
   kExists = 4,
   kEvict = 5,
-  kRaw = 6,  // benchmark baseline: the server's raw buffer in one message
+  kRaw = 6,  // benchmark baseline: a raw buffer, as one message
 };
 
 enum class Status : uint8_t {
