@@ -211,7 +211,20 @@ function fill(
     for (const value of container) target.add(map(value));
   } else {
     const source = container as Record<string, unknown>;
-    const target = copy as Record<string, unknown>;
-    for (const key of Object.keys(source)) target[key] = map(source[key]);
+    for (const key of Object.keys(source)) setOwn(copy, key, map(source[key]));
+  }
+}
+
+/** Sets an own property, also for the key `__proto__` (never the prototype). */
+function setOwn(target: object, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    (target as Record<string, unknown>)[key] = value;
   }
 }

@@ -170,6 +170,25 @@ describe('proxiesToReferences()', () => {
     assert.equal((out['b'] as unknown[])[0], out['a']);
   });
 
+  it('copies a "__proto__" key as an own property, not a prototype', () => {
+    const value = JSON.parse('{"__proto__": {"polluted": 1}, "list": []}') as {
+      list: unknown[];
+    };
+    value.list.push(proxyOf('object'));
+
+    const out = proxiesToReferences(value) as Record<string, unknown>;
+    assert.notEqual(out, value);
+    assert.equal(Object.getPrototypeOf(out), Object.prototype);
+    assert.ok(Object.hasOwn(out, '__proto__'));
+    assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
+
+    const back = reviveProxies(out) as Record<string, unknown>;
+    assert.equal(Object.getPrototypeOf(back), Object.prototype);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(back, '__proto__')?.value, {
+      polluted: 1,
+    });
+  });
+
   it('writes a ProxyLocker as a locker reference', () => {
     const p = proxyOf('list', 'array');
     const out = proxiesToReferences({ locked: new ProxyLocker(p) });
