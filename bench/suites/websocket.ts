@@ -6,6 +6,7 @@
  * The peer is this same file, forked with BENCH_WS_PEER=1: it runs a raw
  * `ws` server that answers a 4-byte size request with that many bytes, and a
  * WebsocketStore holding one object per size. Both listen on 127.0.0.1.
+ * BENCH_WS_CHUNK=<bytes> sets the peer's chunk size (for tuning).
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -39,7 +40,11 @@ if (process.env['BENCH_WS_PEER'] === '1') await runPeer();
 async function runPeer(): Promise<void> {
   const sizes = JSON.parse(process.env['BENCH_WS_SIZES'] ?? '[]') as number[];
   const chunkSize = Number(process.env['BENCH_WS_CHUNK'] ?? 0) || undefined;
-  const store = new WebsocketStore('bench-ws-peer', { address: '127.0.0.1', cacheSize: 0, chunkSize });
+  const store = new WebsocketStore('bench-ws-peer', {
+    address: '127.0.0.1',
+    cacheSize: 0,
+    chunkSize,
+  });
   const keys: Record<string, DimKey> = {};
   const stored: Record<string, number> = {};
   const raw = new Map<number, Buffer>();

@@ -127,12 +127,16 @@ export function websocketOptionsFromJson(json: JsonObject): WebsocketConnectorOp
 
 function optionalString(name: string, value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw InvalidArgumentError.format(name, value, 'expected a string');
+  if (typeof value !== 'string') {
+    throw InvalidArgumentError.format(name, value, 'expected a string');
+  }
   return value;
 }
 
 function optionalNumber(name: string, value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number') throw InvalidArgumentError.format(name, value, 'expected a number');
+  if (typeof value !== 'number') {
+    throw InvalidArgumentError.format(name, value, 'expected a number');
+  }
   return value;
 }

@@ -30,7 +30,8 @@ try {
       case 'get': {
         const found = objects.get(request.id);
         const data = found === undefined ? null : transferableCopy(found);
-        post({ type: 'reply', rid: request.rid, data }, data === null ? [] : [data.buffer as ArrayBuffer]);
+        const transfer = data === null ? [] : [data.buffer as ArrayBuffer];
+        post({ type: 'reply', rid: request.rid, data }, transfer);
         break;
       }
       case 'exists':

@@ -63,7 +63,7 @@ describe('C11: chunked DIM transport (1 KiB chunks, two processes)', { timeout: 
     });
   }
 
-  it('keeps two large values sent at the same time over one connection apart', TIMEOUT, async () => {
+  it('keeps two large values sent at once over one connection apart', TIMEOUT, async () => {
     const one = randomBytes(300 * CHUNK + 1);
     const two = randomBytes(250 * CHUNK + 2);
     const [k1, k2] = (await Promise.all([c.put(one), c.put(two)])) as [DimKey, DimKey];

@@ -173,7 +173,9 @@ describe('chunking', () => {
 
     it('caps the number of messages in reassembly', () => {
       const r = new Reassembler({ maxMessageSize: 64 * KIB, maxPendingMessages: 2 });
-      for (const id of [1, 2]) r.push(splitMessage(id, [randomBytes(2 * KIB)], KIB)[0] as OutgoingChunk);
+      for (const id of [1, 2]) {
+        r.push(splitMessage(id, [randomBytes(2 * KIB)], KIB)[0] as OutgoingChunk);
+      }
       assert.throws(
         () => r.push(splitMessage(3, [randomBytes(2 * KIB)], KIB)[0] as OutgoingChunk),
         DimFrameError,

@@ -36,7 +36,8 @@ describe('protocol', () => {
 
     it('reads a header split across parts', () => {
       const joined = Buffer.concat(encodeRequest({ op: 'put', id: 'abc', data: randomBytes(5) }));
-      const back = decodeRequest([joined.subarray(0, 3), joined.subarray(3, 12), joined.subarray(12)]);
+      const parts = [joined.subarray(0, 3), joined.subarray(3, 12), joined.subarray(12)];
+      const back = decodeRequest(parts);
       assert.equal(back.id, 'abc');
       assert.deepEqual(Buffer.from(back.data ?? []), joined.subarray(16));
     });

@@ -108,7 +108,7 @@ describe('WebsocketConnector', { timeout: 300_000 }, () => {
   });
 
   describe('server sharing', () => {
-    it('shares one server between connectors of a thread and stops it after the last close', TIMEOUT, async () => {
+    it('shares one server per thread and stops it at the last close', TIMEOUT, async () => {
       const one = new WebsocketConnector();
       const two = new WebsocketConnector();
       const k1 = await one.put(Buffer.from('one'));
