@@ -446,7 +446,8 @@ export class UcxUnavailableError extends ConnectorError {
       'ucx',
       `UCXStore is unavailable: ${detail}. Install UCX (Debian or Ubuntu: ` +
         '`apt-get install libucx-dev`), then build the addon with ' +
-        '`npm rebuild proxystore` or `node scripts/build-ucx.mjs`.',
+        '`npm rebuild proxystore` or, in the package directory, ' +
+        '`node scripts/build-ucx.mjs`.',
       options,
     );
     this.detail = detail;
