@@ -64,6 +64,13 @@ describe('RedisStore', { skip, timeout: 300_000 }, () => {
     assert.equal(isBridgeRunning(), true);
   });
 
+  it('existsSync() answers through the bridge', T, async () => {
+    const key = await store.put([1]);
+    assert.equal(store.existsSync(key), true);
+    await store.evict(key);
+    assert.equal(store.existsSync(key), false);
+  });
+
   it('resolves a 4 MB Buffer implicitly, byte for byte', T, async () => {
     const data = Buffer.alloc(4 * 1024 * 1024);
     for (let i = 0; i < data.length; i += 4096) data[i] = i % 251;
