@@ -39,6 +39,8 @@ export interface RunEndpointOptions {
 
 interface PeerHandle {
   forwarder: Forwarder;
+  /** Registers with the relay (after the endpoint answers peer requests). */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -68,7 +70,7 @@ export async function runEndpoint(
   try {
     await storage.open();
 
-    const peers = await startPeering(config);
+    const peers = await makePeering(config);
     if (peers !== undefined) cleanups.push(() => peers.close());
 
     const endpoint = new Endpoint({
@@ -78,6 +80,8 @@ export async function runEndpoint(
       maxObjectSize: config.storage.maxObjectSize,
       forwarder: peers?.forwarder,
     });
+    await peers?.start();
+
     const server = new EndpointServer({
       endpoint,
       host: config.host,
@@ -140,17 +144,16 @@ async function claimPidFile(
   }
 }
 
-/** Connects to the relay when one is configured. */
-async function startPeering(
+/** Builds the peer manager when a relay is configured (not started yet). */
+async function makePeering(
   config: EndpointConfig,
 ): Promise<PeerHandle | undefined> {
   const relay = config.relay;
   if (relay === undefined) return undefined;
 
   const { PeerManager } = await import('./peering/peer-manager.js');
-  const bind = config.host === '0.0.0.0' || config.host === '::'
-    ? undefined
-    : config.host;
+  const bind =
+    config.host === '0.0.0.0' || config.host === '::' ? undefined : config.host;
   const manager = new PeerManager({
     endpointId: config.uuid,
     relayAddress: relay.address,
@@ -158,17 +161,24 @@ async function startPeering(
     ...(bind === undefined ? {} : { bindAddress: bind }),
   });
 
-  try {
-    await manager.start();
-  } catch (err) {
-    await manager.close().catch(() => undefined);
-    throw new EndpointError(
-      `Endpoint '${config.name}' cannot register with the relay at ` +
-        `${relay.address}: ${(err as Error).message}. Check that the relay ` +
-        'runs and that the relay token is right.',
-      { endpoint: config.name, cause: err },
-    );
-  }
+  const start = async (): Promise<void> => {
+    try {
+      await manager.start();
+    } catch (err) {
+      throw new EndpointError(
+        `Endpoint '${config.name}' cannot register with the relay at ` +
+          `${relay.address}: ${(err as Error).message}. Check that the ` +
+          'relay runs and that the relay token is right.',
+        { endpoint: config.name, cause: err },
+      );
+    }
+    log('endpoint %s registered with the relay at %s', config.name,
+      relay.address);
+  };
 
-  return { forwarder: new Forwarder(manager), close: () => manager.close() };
+  return {
+    forwarder: new Forwarder(manager),
+    start,
+    close: () => manager.close(),
+  };
 }
