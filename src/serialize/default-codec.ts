@@ -1,5 +1,6 @@
-import { isProxy } from '../proxy/proxy.js';
 import { SerializationError } from '../errors.js';
+import { ProxyLocker } from '../proxy/locker.js';
+import { isProxy } from '../proxy/proxy.js';
 import {
   FormatId,
   HEADER_LENGTH,
@@ -32,16 +33,24 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * object without its prototype or methods, and functions, symbols, WeakMaps
  * and Promises cannot be written at all. Use a custom serializer for them. A
  * string with lone surrogates is written as `V8` so it survives unchanged.
+ * For now a ProxyLocker nested inside a value is written as `{}` (see the
+ * TODO below); at the top level, in JSON and through `postMessageWithProxies`
+ * it stays a locker.
  * @throws {@link SerializationError} when the value cannot be written.
  */
 export function serialize(value: unknown): Uint8Array {
-  if (isProxy(value)) return serializeWithReferences(value, undefined);
+  if (isProxy(value) || value instanceof ProxyLocker) {
+    return serializeWithReferences(value, undefined);
+  }
 
   if (typeof value === 'string' && isWellFormed(value)) {
     return encodeString(value);
   }
   if (value instanceof Uint8Array) return encodeBytes(value);
 
+  // TODO(proxy locker): v8 writes a ProxyLocker nested in a value as `{}`
+  // without an error (its proxy sits in a #private field), so only a locker
+  // at the top level is seen here. Fixed once ProxyLocker makes v8 throw.
   try {
     return encodeV8(FormatId.v8, value);
   } catch (error) {

@@ -17,6 +17,5 @@ export {
   proxiesToReferences,
   reviveProxies,
   type FactoryFromReference,
-  type LockerReference,
 } from './references.js';
 export { postMessageWithProxies, type MessageTarget } from './post-message.js';

@@ -1,11 +1,8 @@
 import { SerializationError } from '../errors.js';
+import { isLockerReference } from '../proxy/locker.js';
 import { isProxyReference } from '../proxy/reference.js';
 import { FormatId } from './format.js';
-import {
-  isLockerReferenceShape,
-  replaceProxies,
-  reviveOne,
-} from './references.js';
+import { replaceProxies, reviveOne } from './references.js';
 import { decodeV8, encodeV8 } from './v8-codec.js';
 import { DESCEND, replaceDeep } from './walk.js';
 
@@ -51,7 +48,7 @@ export function decodeWithReferences(data: Uint8Array): unknown {
 
   const known = new Set<unknown>();
   for (const marker of markers) {
-    if (!isProxyReference(marker) && !isLockerReferenceShape(marker)) {
+    if (!isProxyReference(marker) && !isLockerReference(marker)) {
       throw malformed('an entry of the list of references has a bad shape');
     }
     known.add(marker);

@@ -13,12 +13,6 @@ import { DESCEND, LEAF, replaceDeep } from './walk.js';
 /** Rebuilds a factory from its reference (see {@link registerFactoryType}). */
 export type FactoryFromReference = (reference: FactoryReference) => Factory;
 
-/** A {@link ProxyLocker} as it travels: the locked proxy's reference. */
-export interface LockerReference {
-  $proxystore: 'locker';
-  proxy: ProxyReference;
-}
-
 /**
  * The closed table of factory types. A reference read from the wire names an
  * entry of this table and nothing else: reviving it never imports a module
@@ -117,7 +111,7 @@ export function fromReference<T = unknown>(reference: ProxyReference): T {
 
 /**
  * Returns `value` with every proxy replaced by its reference and every
- * {@link ProxyLocker} by a {@link LockerReference}: plain JSON-safe objects
+ * {@link ProxyLocker} by a `LockerReference`: plain JSON-safe objects
  * that structured clone, `v8` and JSON can carry. Containers on the way are
  * copied; data holding no proxy comes back unchanged, not copied. No proxy is
  * resolved.
@@ -136,7 +130,7 @@ export function replaceProxies(value: unknown, markers?: object[]): unknown {
   return replaceDeep(value, (item) => {
     let reference: object;
     if (isProxy(item)) reference = referenceOf(item);
-    else if (item instanceof ProxyLocker) reference = lockerReferenceOf(item);
+    else if (item instanceof ProxyLocker) reference = item.toJSON();
     else return DESCEND;
 
     markers?.push(reference);
@@ -186,19 +180,4 @@ export function reviveOne(value: unknown): unknown {
   if (isProxy(proxy)) return new ProxyLocker(proxy);
   if (isProxyReference(proxy)) return new ProxyLocker(fromReference(proxy));
   return value;
-}
-
-/** Whether a value has the shape of a {@link LockerReference}. */
-export function isLockerReferenceShape(
-  value: unknown,
-): value is LockerReference {
-  if (typeof value !== 'object' || value === null || isProxy(value)) {
-    return false;
-  }
-  const { $proxystore: tag, proxy } = value as Record<string, unknown>;
-  return tag === 'locker' && isProxyReference(proxy);
-}
-
-function lockerReferenceOf(locker: ProxyLocker<unknown>): LockerReference {
-  return { $proxystore: 'locker', proxy: referenceOf(locker.unlock()) };
 }

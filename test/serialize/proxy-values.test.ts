@@ -101,6 +101,17 @@ describe('serialize() of values holding proxies', () => {
     assert.equal(value.list[0], p);
   });
 
+  it('keeps a ProxyLocker at the top level as a locker', () => {
+    const p = createProxy(new TestFactory('list'), { kind: 'array' });
+    const data = serialize(new ProxyLocker(p));
+    assert.equal(idOf(data), 'VR');
+    noResolves();
+
+    const back = deserialize(data);
+    assert.ok(back instanceof ProxyLocker);
+    assert.deepEqual(extract(back.unlock()), [1, 2, 3]);
+  });
+
   // TODO(proxy locker): v8 writes a ProxyLocker (its proxy sits in a #private
   // field) as `{}` without an error, so the fast path cannot see it. It passes
   // once ProxyLocker makes v8 throw, e.g. with an own enumerable `proxy`

@@ -198,6 +198,13 @@ describe('proxiesToReferences()', () => {
     assert.equal(calls.sync + calls.async, 0);
   });
 
+  it('throws a SerializationError for a locker that holds no proxy', () => {
+    assert.throws(() => proxiesToReferences([new ProxyLocker({ a: 1 })]), {
+      name: 'SerializationError',
+      message: /ProxyLocker that holds a value which is not a proxy/,
+    });
+  });
+
   it('throws a SerializationError for a proxy whose factory has no reference', () => {
     const p = createProxy(new LocalOnlyFactory());
     assert.throws(() => proxiesToReferences({ p }), {
