@@ -105,6 +105,23 @@ const DEFAULT_ADDON_URL = new URL(
   import.meta.url,
 );
 
+/**
+ * UCX settings that keep it off process-wide machinery Node relies on.
+ * UCX reads them when libucs loads, so they are set before the addon is
+ * required; a value already in the environment wins.
+ */
+export const UCX_PROCESS_DEFAULTS: Readonly<Record<string, string>> = {
+  // UCX's memory hooks patch libc's mmap and malloc at run time while V8's
+  // threads call them; measured here, that crashed Node now and then. TCP
+  // and shared-memory transports do not need them (RDMA ones then register
+  // memory per transfer).
+  UCX_MEM_EVENTS: 'no',
+  // UCX's fatal-signal handlers replace V8's, and a WebAssembly bounds
+  // check (a SIGSEGV that V8 turns into a RuntimeError) then killed the
+  // process instead of throwing.
+  UCX_HANDLE_ERRORS: 'none',
+};
+
 let addon: UcxAddon | undefined;
 let loadError: UcxUnavailableError | undefined;
 
@@ -128,11 +145,9 @@ export function loadUcxAddon(): UcxAddon {
   if (loadError !== undefined) throw loadError;
 
   const path = ucxAddonPath();
-  // UCX's memory hooks patch libc's mmap and malloc at run time, while V8's
-  // threads call them: measured here, that crashes Node now and then. TCP
-  // and shared-memory transports do not need the hooks (RDMA ones then
-  // register memory per transfer). UCX reads this when libucs loads.
-  process.env['UCX_MEM_EVENTS'] ??= 'no';
+  for (const [name, value] of Object.entries(UCX_PROCESS_DEFAULTS)) {
+    process.env[name] ??= value;
+  }
   try {
     addon = createRequire(import.meta.url)(path) as UcxAddon;
   } catch (cause) {
