@@ -32,4 +32,4 @@ export const SPILL_DIR = 'spill';
 export const STOP_TIMEOUT_MS = 10_000;
 
 /** How long `start` waits for a daemon to answer on its port. */
-export const START_TIMEOUT_MS = 15_000;
+export const START_TIMEOUT_MS = 30_000;
