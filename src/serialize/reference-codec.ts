@@ -1,11 +1,3 @@
-import { SerializationError } from '../errors.js';
-import { isLockerReference } from '../proxy/locker.js';
-import { isProxyReference } from '../proxy/reference.js';
-import { FormatId } from './format.js';
-import { replaceProxies, reviveOne } from './references.js';
-import { decodeV8, encodeV8 } from './v8-codec.js';
-import { DESCEND, replaceDeep } from './walk.js';
-
 /**
  * The `VR` format: a v8 payload of `[value, markers]`, where `value` has each
  * proxy (or locker) replaced by a reference object and `markers` lists those
@@ -13,6 +5,17 @@ import { DESCEND, replaceDeep } from './walk.js';
  * which objects are references: user data that merely looks like one is
  * never revived.
  */
+
+import { SerializationError } from '../errors.js';
+import { isLockerReference } from '../proxy/locker.js';
+import { isProxyReference } from '../proxy/reference.js';
+import { logger } from '../utils/debug.js';
+import { FormatId } from './format.js';
+import { replaceProxies, reviveOne } from './references.js';
+import { decodeV8, encodeV8 } from './v8-codec.js';
+import { DESCEND, replaceDeep } from './walk.js';
+
+const log = logger('serialize');
 
 /**
  * Encodes a value that holds proxies or lockers, or returns `undefined` when
@@ -25,6 +28,7 @@ export function encodeWithReferences(value: unknown): Buffer | undefined {
   const replaced = replaceProxies(value, markers);
   if (markers.length === 0) return undefined;
 
+  log('writing %d proxy reference(s) in a VR payload', markers.length);
   return encodeV8(FormatId.v8References, [replaced, markers]);
 }
 
