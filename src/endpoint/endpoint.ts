@@ -57,6 +57,8 @@ export class Endpoint {
   async get(key: string, endpointId?: string): Promise<StoredObject | null> {
     if (this.isLocal(endpointId)) return this.#storage.get(key);
 
+    // TODO(peer-streaming): a forwarded object is held whole in memory here
+    // until it is sent on; the peer protocol has no streaming reply yet.
     const data = await this.#peers(endpointId).get(endpointId as string, key);
     return data === null ? null : { kind: 'memory', data };
   }

@@ -74,6 +74,8 @@ async function set(ctx: RouteContext): Promise<void> {
     ctx.expectsContinue = false;
   }
 
+  // TODO(endpoint-memory): uploads in flight are not counted against a
+  // budget, so N concurrent uploads may hold N x maxObjectSize bytes.
   const data = await readBody(req, endpoint.maxObjectSize);
   await endpoint.set(key, data, owner);
   sendText(res, 200, '');

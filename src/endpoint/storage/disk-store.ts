@@ -66,6 +66,8 @@ export class DiskStore {
     const path = this.pathOf(key);
     const tmp = `${path}.${randomBytes(6).toString('hex')}${TMP_SUFFIX}`;
     try {
+      // TODO(durability): no fsync, so a power cut may lose the last writes
+      // (the rename still guarantees they are never half-visible).
       await writeFile(tmp, data);
       await rename(tmp, path);
     } catch (err) {
