@@ -19,7 +19,9 @@ function isJsonOnly(value: unknown): boolean {
   return JSON.stringify(JSON.parse(JSON.stringify(value))) === JSON.stringify(value);
 }
 
-describe('C08: a factory reference while a resolve is in flight', () => {
+const title = 'C08: a factory reference while a resolve is in flight';
+
+describe(title, { timeout: 20_000 }, () => {
   it('is small, JSON only, revives elsewhere, and the original settles', async () => {
     let release = (): void => {};
     const gate = new Promise<void>((done) => {
