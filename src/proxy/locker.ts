@@ -14,6 +14,10 @@ export interface LockerReference {
   proxy: ProxyReference;
 }
 
+function lockedGetter(): never {
+  throw new ProxyStoreError(LOCKED_MESSAGE);
+}
+
 const LOCKED_MESSAGE =
   'A ProxyLocker does not expose its proxy as a property, so that code which ' +
   'inspects objects cannot resolve it by accident. Call locker.unlock() to ' +
@@ -44,6 +48,15 @@ export class ProxyLocker<T> {
    */
   constructor(proxy: T) {
     this.#proxy = proxy;
+    // An own enumerable accessor (not only the class getter) so that
+    // structured clone and v8, which read own properties, fail on a locker
+    // instead of writing it as `{}`; the serializer then writes it as a
+    // locker reference.
+    Object.defineProperty(this, 'proxy', {
+      get: lockedGetter,
+      enumerable: true,
+      configurable: false,
+    });
   }
 
   /** Returns the held proxy (does not resolve it). */

@@ -33,9 +33,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * object without its prototype or methods, and functions, symbols, WeakMaps
  * and Promises cannot be written at all. Use a custom serializer for them. A
  * string with lone surrogates is written as `V8` so it survives unchanged.
- * For now a ProxyLocker nested inside a value is written as `{}` (see the
- * TODO below); at the top level, in JSON and through `postMessageWithProxies`
- * it stays a locker.
+ * A ProxyLocker anywhere in a value stays a locker (its own `proxy`
+ * accessor throws, which sends the value down the reference path).
  * @throws {@link SerializationError} when the value cannot be written.
  */
 export function serialize(value: unknown): Uint8Array {
@@ -48,9 +47,6 @@ export function serialize(value: unknown): Uint8Array {
   }
   if (value instanceof Uint8Array) return encodeBytes(value);
 
-  // TODO(proxy locker): v8 writes a ProxyLocker nested in a value as `{}`
-  // without an error (its proxy sits in a #private field), so only a locker
-  // at the top level is seen here. Fixed once ProxyLocker makes v8 throw.
   try {
     return encodeV8(FormatId.v8, value);
   } catch (error) {

@@ -112,12 +112,9 @@ describe('serialize() of values holding proxies', () => {
     assert.deepEqual(extract(back.unlock()), [1, 2, 3]);
   });
 
-  // TODO(proxy locker): v8 writes a ProxyLocker (its proxy sits in a #private
-  // field) as `{}` without an error, so the fast path cannot see it. It passes
-  // once ProxyLocker makes v8 throw, e.g. with an own enumerable `proxy`
-  // accessor that throws; see the serialize report. Remove `todo` then.
-  const lockerTodo = 'needs ProxyLocker to make v8.serialize throw';
-  it('keeps a ProxyLocker inside a value as a locker', { todo: lockerTodo }, () => {
+  // A ProxyLocker has an own enumerable `proxy` accessor that throws, so v8
+  // fails on it and the value goes through the reference path.
+  it('keeps a ProxyLocker inside a value as a locker', () => {
     const p = createProxy(new TestFactory('list'), { kind: 'array' });
     const data = serialize({ job: 1, locker: new ProxyLocker(p) });
     noResolves();
