@@ -9,6 +9,7 @@ import {
 } from '../errors.js';
 import { formatAddress } from './dim-key.js';
 import { UCX_OPS } from './ucx-binding.js';
+import { clearDeadline, setDeadline } from './ucx-deadlines.js';
 import type { UcxAddon, UcxNativeError, UcxOp, UcxReply } from './ucx-binding.js';
 
 const KIND = 'ucx';
@@ -76,7 +77,6 @@ function send(
   const limitMs = settings.timeoutMs + size / ALLOWED_BYTES_PER_MS;
 
   return new Promise<UcxReply>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
     let requestId: number;
     try {
       requestId = addon.request(
@@ -88,7 +88,7 @@ function send(
         settings.maxMessageSize,
         settings.chunkSize,
         (error, value) => {
-          clearTimeout(timer);
+          clearDeadline(requestId);
           if (error === null) resolve(value);
           else reject(ucxError(error, address, request.op));
         },
@@ -98,7 +98,7 @@ function send(
       return;
     }
 
-    timer = setTimeout(() => {
+    setDeadline(requestId, limitMs, () => {
       addon.cancel(requestId);
       reject(
         new DimTimeoutError(
@@ -110,7 +110,7 @@ function send(
             'hung; raise timeoutMs if it is only slow.',
         ),
       );
-    }, limitMs);
+    });
   });
 }
 
