@@ -60,7 +60,8 @@ export class RedisConnector implements DeferrableConnector<RedisKey> {
   // close({ clear }) never needs FLUSHDB; a producer that writes millions of
   // objects without evicting them holds ~100 B per key here.
   readonly #written = new Set<string>();
-  #client: Promise<RedisClient> | undefined;
+  #client: RedisClient | undefined;
+  #creating: Promise<RedisClient> | undefined;
   #lastConnectionError: Error | undefined;
   #maxBulkLength: Promise<number> | undefined;
   #closing: Promise<void> | undefined;
@@ -184,15 +185,8 @@ export class RedisConnector implements DeferrableConnector<RedisKey> {
   }
 
   async #close(clear: boolean): Promise<void> {
-    const pending = this.#client;
-    if (pending === undefined) return;
-
-    let client: RedisClient;
-    try {
-      client = await pending;
-    } catch {
-      return;
-    }
+    const client = this.#client ?? (await this.#creating?.catch(() => undefined));
+    if (client === undefined) return;
 
     try {
       if (clear && this.#written.size > 0) await this.#deleteWritten(client);
@@ -289,20 +283,27 @@ export class RedisConnector implements DeferrableConnector<RedisKey> {
     );
   }
 
-  async #connect(command: string): Promise<RedisClient> {
+  /** The client: returned at once while it lives, else a new one. */
+  #connect(command: string): RedisClient | Promise<RedisClient> {
     if (this.#closing !== undefined) throw closedError(this.#address, command);
 
-    const current = await this.#client?.catch(() => undefined);
-    if (current !== undefined && !isClientEnded(current)) return current;
+    const ready = this.#client;
+    if (ready !== undefined && !isClientEnded(ready)) return ready;
 
-    const created = createRedisClient(this.#resolved, this.#address, (error) => {
-      this.#lastConnectionError = error;
-    });
-    this.#client = created;
-    created.catch(() => {
-      if (this.#client === created) this.#client = undefined;
-    });
-    return created;
+    this.#creating ??= this.#create();
+    return this.#creating;
+  }
+
+  async #create(): Promise<RedisClient> {
+    try {
+      const client = await createRedisClient(this.#resolved, this.#address, (error) => {
+        this.#lastConnectionError = error;
+      });
+      this.#client = client;
+      return client;
+    } finally {
+      this.#creating = undefined;
+    }
   }
 
   async #run<T>(command: string, keys: string, fn: () => Promise<T>): Promise<T> {
