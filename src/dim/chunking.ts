@@ -68,20 +68,26 @@ export interface IncomingChunk {
   readonly pieces: readonly Uint8Array[];
 }
 
-/** Writes a chunk header into a new 40-byte buffer. */
-export function encodeChunkHeader(header: ChunkHeader): Uint8Array {
-  const bytes = new Uint8Array(CHUNK_HEADER_LENGTH);
-  const view = new DataView(bytes.buffer);
-
-  view.setUint8(0, MAGIC);
-  view.setUint8(1, VERSION);
-  view.setUint32(4, header.messageId, true);
-  view.setUint32(8, header.index, true);
-  view.setUint32(12, header.count, true);
-  view.setUint32(16, header.payloadLength, true);
-  setUint64(view, 24, header.total);
-  setUint64(view, 32, header.offset);
-  return bytes;
+/**
+ * Writes a chunk header into `target` at `at` (by default into a new
+ * 40-byte buffer) and returns the buffer.
+ */
+export function encodeChunkHeader(
+  header: ChunkHeader,
+  target: Buffer = Buffer.allocUnsafe(CHUNK_HEADER_LENGTH),
+  at = 0,
+): Buffer {
+  target[at] = MAGIC;
+  target[at + 1] = VERSION;
+  target.writeUInt16LE(0, at + 2);
+  target.writeUInt32LE(header.messageId, at + 4);
+  target.writeUInt32LE(header.index, at + 8);
+  target.writeUInt32LE(header.count, at + 12);
+  target.writeUInt32LE(header.payloadLength, at + 16);
+  target.writeUInt32LE(0, at + 20);
+  writeUint64(target, at + 24, header.total);
+  writeUint64(target, at + 32, header.offset);
+  return target;
 }
 
 /**
@@ -98,25 +104,32 @@ export function decodeChunkHeader(bytes: Uint8Array): ChunkHeader {
         'protocol version.',
     );
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint8(0) !== MAGIC || view.getUint8(1) !== VERSION) {
+  const b = asBuffer(bytes);
+  if (b[0] !== MAGIC || b[1] !== VERSION) {
     throw new DimFrameError(
-      `Chunk header has magic ${view.getUint8(0)} and version ` +
-        `${view.getUint8(1)}, expected ${MAGIC} and ${VERSION}; the peer ` +
-        'does not speak this protocol version.',
+      `Chunk header has magic ${String(b[0])} and version ${String(b[1])}, ` +
+        `expected ${MAGIC} and ${VERSION}; the peer does not speak this ` +
+        'protocol version.',
     );
   }
 
   const header: ChunkHeader = {
-    messageId: view.getUint32(4, true),
-    index: view.getUint32(8, true),
-    count: view.getUint32(12, true),
-    payloadLength: view.getUint32(16, true),
-    total: getUint64(view, 24),
-    offset: getUint64(view, 32),
+    messageId: b.readUInt32LE(4),
+    index: b.readUInt32LE(8),
+    count: b.readUInt32LE(12),
+    payloadLength: b.readUInt32LE(16),
+    total: readUint64(b, 24),
+    offset: readUint64(b, 32),
   };
   checkHeader(header);
   return header;
+}
+
+/** A Buffer over the same bytes (no copy). */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function checkHeader(h: ChunkHeader): void {
@@ -148,8 +161,14 @@ export function splitMessage(
   parts: readonly Uint8Array[],
   chunkSize: number = DEFAULT_CHUNK_SIZE,
 ): OutgoingChunk[] {
-  const total = parts.reduce((sum, p) => sum + p.byteLength, 0);
-  const count = Math.max(1, Math.ceil(total / chunkSize));
+  let total = 0;
+  for (const p of parts) total += p.byteLength;
+  if (total <= chunkSize) {
+    const header = { messageId, index: 0, count: 1, payloadLength: total, total, offset: 0 };
+    return [{ header, pieces: parts.filter((p) => p.byteLength > 0) }];
+  }
+
+  const count = Math.ceil(total / chunkSize);
   const chunks: OutgoingChunk[] = [];
 
   let part = 0;
@@ -184,7 +203,6 @@ export function splitMessage(
  * non-empty piece as it is (no copy).
  */
 export function chunkToMessages(chunk: OutgoingChunk): Uint8Array[] {
-  const header = encodeChunkHeader(chunk.header);
   const { pieces } = chunk;
 
   let joined = 0;
@@ -196,18 +214,17 @@ export function chunkToMessages(chunk: OutgoingChunk): Uint8Array[] {
     joined++;
   }
 
-  const out: Uint8Array[] = [header];
-  if (joined > 0) {
-    const first = new Uint8Array(length);
-    first.set(header, 0);
-    let at = CHUNK_HEADER_LENGTH;
-    for (const piece of pieces.slice(0, joined)) {
-      first.set(piece, at);
-      at += piece.byteLength;
-    }
-    out[0] = first;
+  const first = encodeChunkHeader(chunk.header, Buffer.allocUnsafe(length));
+  let at = CHUNK_HEADER_LENGTH;
+  for (let i = 0; i < joined; i++) {
+    const piece = pieces[i] as Uint8Array;
+    first.set(piece, at);
+    at += piece.byteLength;
   }
-  for (const piece of pieces.slice(joined)) {
+
+  const out: Uint8Array[] = [first];
+  for (let i = joined; i < pieces.length; i++) {
+    const piece = pieces[i] as Uint8Array;
     if (piece.byteLength > 0) out.push(piece);
   }
   return out;
@@ -215,8 +232,8 @@ export function chunkToMessages(chunk: OutgoingChunk): Uint8Array[] {
 
 /** One buffer holding a chunk's header and payload (copies the payload). */
 export function joinChunk(chunk: OutgoingChunk): Uint8Array {
-  const out = Buffer.allocUnsafe(CHUNK_HEADER_LENGTH + chunk.header.payloadLength);
-  out.set(encodeChunkHeader(chunk.header), 0);
+  const length = CHUNK_HEADER_LENGTH + chunk.header.payloadLength;
+  const out = encodeChunkHeader(chunk.header, Buffer.allocUnsafe(length));
 
   let at = CHUNK_HEADER_LENGTH;
   for (const piece of chunk.pieces) {
@@ -301,13 +318,13 @@ export class ChunkReader {
   }
 }
 
-function setUint64(view: DataView, at: number, value: number): void {
-  view.setUint32(at, value % TWO_32, true);
-  view.setUint32(at + 4, Math.floor(value / TWO_32), true);
+function writeUint64(target: Buffer, at: number, value: number): void {
+  target.writeUInt32LE(value % TWO_32, at);
+  target.writeUInt32LE(Math.floor(value / TWO_32), at + 4);
 }
 
-function getUint64(view: DataView, at: number): number {
-  return view.getUint32(at, true) + view.getUint32(at + 4, true) * TWO_32;
+function readUint64(source: Buffer, at: number): number {
+  return source.readUInt32LE(at) + source.readUInt32LE(at + 4) * TWO_32;
 }
 
 export {

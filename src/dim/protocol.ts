@@ -1,4 +1,5 @@
 import { DimFrameError } from '../errors.js';
+import { asBuffer } from './chunking.js';
 
 /**
  * Request and response messages of the DIM servers, in a small binary
@@ -60,21 +61,20 @@ const STATUS_ERROR = 4;
 
 /** The parts of a request message (the data is not copied). */
 export function encodeRequest(request: DimRequest): Uint8Array[] {
-  const id = Buffer.from(request.id, 'utf8');
-  if (id.byteLength > MAX_ID_LENGTH) {
+  const idLength = Buffer.byteLength(request.id, 'utf8');
+  if (idLength > MAX_ID_LENGTH) {
     throw new DimFrameError(
-      `Object id is ${id.byteLength} bytes long; a DIM request carries at ` +
+      `Object id is ${idLength} bytes long; a DIM request carries at ` +
         `most ${MAX_ID_LENGTH}.`,
     );
   }
-  const padded = Math.ceil(id.byteLength / 8) * 8;
-  const head = new Uint8Array(HEADER_LENGTH + padded);
+  const padded = Math.ceil(idLength / 8) * 8;
+  const head = Buffer.allocUnsafe(HEADER_LENGTH + padded).fill(0);
 
   head[0] = VERSION;
   head[1] = OP_CODES[request.op];
-  head[2] = id.byteLength & 0xff;
-  head[3] = id.byteLength >>> 8;
-  head.set(id, HEADER_LENGTH);
+  head.writeUInt16LE(idLength, 2);
+  head.write(request.id, HEADER_LENGTH, 'utf8');
 
   const data = request.op === 'put' ? request.data : undefined;
   return data === undefined || data.byteLength === 0 ? [head] : [head, data];
@@ -96,34 +96,41 @@ export function decodeRequest(parts: readonly Uint8Array[]): DimRequest {
   const idLength = (first[2] as number) | ((first[3] as number) << 8);
   const headLength = HEADER_LENGTH + Math.ceil(idLength / 8) * 8;
   const head = front(parts, headLength, 'request');
-  const id = Buffer.from(head.buffer, head.byteOffset + HEADER_LENGTH, idLength)
-    .toString('utf8');
+  const id = asBuffer(head).toString('utf8', HEADER_LENGTH, HEADER_LENGTH + idLength);
 
   if (op !== 'put') return { op, id };
   return { op, id, data: rest(parts, headLength) };
 }
 
+/**
+ * Response headers by status code; shared and constant (senders copy them
+ * into their first chunk message and never write to them).
+ */
+const RESPONSE_HEADS = [0, 1, 2, 3, 4].map((status) => {
+  const head = Buffer.alloc(HEADER_LENGTH);
+  head[0] = VERSION;
+  head[1] = status;
+  return head;
+});
+
+function responseHead(status: number): Uint8Array {
+  return RESPONSE_HEADS[status] as Uint8Array;
+}
+
 /** The parts of a response message (the data is not copied). */
 export function encodeResponse(response: DimResponse): Uint8Array[] {
-  const head = new Uint8Array(HEADER_LENGTH);
-  head[0] = VERSION;
-
   switch (response.status) {
-    case 'ok':
-      head[1] = STATUS_OK;
-      if (response.data !== undefined && response.data.byteLength > 0) {
-        return [head, response.data];
-      }
-      return [head];
+    case 'ok': {
+      const head = responseHead(STATUS_OK);
+      const data = response.data;
+      return data === undefined || data.byteLength === 0 ? [head] : [head, data];
+    }
     case 'missing':
-      head[1] = STATUS_MISSING;
-      return [head];
+      return [responseHead(STATUS_MISSING)];
     case 'exists':
-      head[1] = response.exists ? STATUS_TRUE : STATUS_FALSE;
-      return [head];
+      return [responseHead(response.exists ? STATUS_TRUE : STATUS_FALSE)];
     case 'error':
-      head[1] = STATUS_ERROR;
-      return [head, Buffer.from(response.message, 'utf8')];
+      return [responseHead(STATUS_ERROR), Buffer.from(response.message, 'utf8')];
   }
 }
 
