@@ -64,6 +64,8 @@ export class WebsocketPeer {
   readonly #settings: PeerSettings;
   readonly #pending = new Map<number, PendingRequest>();
   #connection: Promise<Connection> | undefined;
+  /** The open connection that {@link WebsocketPeer.#connection} resolved to. */
+  #live: Connection | undefined;
   #nextId = 1;
   #closed = false;
 
@@ -122,6 +124,7 @@ export class WebsocketPeer {
     for (const id of [...this.#pending.keys()]) this.#settle(id, error);
     const connection = this.#connection;
     this.#connection = undefined;
+    this.#live = undefined;
     connection?.then(
       (c) => c.socket.terminate(),
       () => undefined,
@@ -168,7 +171,12 @@ export class WebsocketPeer {
         reject(this.#unavailable(connection.lastError, connection));
       });
     });
+    if (this.#closed) {
+      socket.terminate();
+      throw this.#closedError();
+    }
     connection.opened = true;
+    this.#live = connection;
     socket.on('close', (code: number) => this.#onClose(connection, code));
     log('connected to %s', this.address);
     return connection;
@@ -212,10 +220,9 @@ export class WebsocketPeer {
   }
 
   #onClose(connection: Connection, code: number): void {
-    if (this.#connection !== undefined) {
-      void this.#connection.then((c) => {
-        if (c === connection) this.#connection = undefined;
-      }, () => undefined);
+    if (this.#live === connection) {
+      this.#live = undefined;
+      this.#connection = undefined;
     }
     log('connection to %s closed (code %d)', this.address, code);
 

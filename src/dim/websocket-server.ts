@@ -97,9 +97,13 @@ function serve(socket: WebSocket, settings: WebsocketServerSettings, objects: Ob
       if (parts === undefined) return;
       response = answer(decodeRequest(parts), objects);
     } catch (error) {
-      if (!(error instanceof DimFrameError)) throw error;
-      log('refusing message %d: %s', id, error.message);
-      response = { status: 'error', message: error.message };
+      // A bad request fails alone; whatever went wrong, the server goes on.
+      const message = (error as Error).message;
+      log('refusing message %d: %s', id, message);
+      response = {
+        status: 'error',
+        message: error instanceof DimFrameError ? message : `Server error: ${message}`,
+      };
     }
     send(socket, id, response, settings.chunkSize);
   });

@@ -224,6 +224,26 @@ describe('WebsocketConnector', { timeout: 300_000 }, () => {
       }
     });
 
+    it('reconnects after the peer dropped the connection', TIMEOUT, async () => {
+      const objects = new Map<string, Uint8Array>();
+      const settings = { host: '127.0.0.1', port: 0, maxMessageSize: 1 << 20, chunkSize: 256 };
+      let server = await startWebsocketServer(settings, objects);
+      const c = new WebsocketConnector({ timeoutMs: 5_000 });
+      try {
+        const key = { ...keyAt(server.port, 3), id: randomUUID() };
+        objects.set(key.id, Buffer.from('abc'));
+        assert.equal(await c.exists(key), true);
+
+        await server.close(); // drops the connection
+        await assert.rejects(c.exists(key), DimPeerUnavailableError);
+        server = await startWebsocketServer({ ...settings, port: key.port }, objects);
+        assert.deepEqual(Buffer.from((await c.get(key)) ?? []), Buffer.from('abc'));
+      } finally {
+        await c.close();
+        await server.close();
+      }
+    });
+
     it('rejects keys of other connectors', TIMEOUT, async () => {
       const c = new WebsocketConnector();
       try {
