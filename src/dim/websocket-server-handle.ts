@@ -182,6 +182,8 @@ export class WebsocketServerHandle implements DimServerHandle {
     else this.#worker.unref();
   }
 
+  // TODO(dim): a server thread that crashed is not restarted; this
+  // process's puts fail until every connector using it has closed.
   #die(cause: Error): void {
     this.#dead ??= cause;
     const error = this.#deadError(cause);

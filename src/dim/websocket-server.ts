@@ -137,6 +137,9 @@ export function ownBytes(data: Uint8Array): Uint8Array {
   return new Uint8Array(data);
 }
 
+// TODO(dim): an answer is queued whole, so a large answer delays smaller
+// ones behind it on the same connection; interleave chunks across answers
+// if that latency matters.
 function send(socket: WebSocket, id: number, response: DimResponse, chunkSize: number): void {
   if (socket.readyState !== socket.OPEN) return;
   for (const chunk of splitMessage(id, encodeResponse(response), chunkSize)) {
