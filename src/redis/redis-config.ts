@@ -36,8 +36,18 @@ export interface RedisConnectorOptions {
   url?: string | undefined;
   /** ACL user name. */
   username?: string | undefined;
-  /** Password (AUTH). */
+  /**
+   * Password (AUTH). It is part of `config()`, so it travels inside every
+   * proxy reference of the store; prefer {@link RedisConnectorOptions.passwordEnv}.
+   */
   password?: string | undefined;
+  /**
+   * Name of an environment variable that holds the password. Each process
+   * that builds the connector (producers, consumers, the bridge worker) reads
+   * it from its own environment, so configs and proxy references carry only
+   * the variable's name, never the secret. `password` wins when both are set.
+   */
+  passwordEnv?: string | undefined;
   /** Connect with TLS: `true`, or TLS options. @defaultValue false */
   tls?: boolean | RedisTlsOptions | undefined;
   /** Logical database (standalone only). @defaultValue 0 */
@@ -90,7 +100,7 @@ export function resolveRedisOptions(
     host: options.hostname ?? fromUrl.host ?? DEFAULT_REDIS_HOST,
     port: options.port ?? fromUrl.port ?? DEFAULT_REDIS_PORT,
     username: options.username ?? fromUrl.username,
-    password: options.password ?? fromUrl.password,
+    password: options.password ?? passwordFromEnv(options.passwordEnv) ?? fromUrl.password,
     tls: tls === false ? undefined : tls === true ? {} : { ...tls },
     db: options.db ?? fromUrl.db ?? 0,
     keyPrefix: options.keyPrefix ?? '',
@@ -102,6 +112,20 @@ export function resolveRedisOptions(
 
   validate(resolved);
   return Object.freeze(resolved);
+}
+
+function passwordFromEnv(name: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
+  const value = process.env[name];
+  if (value === undefined || value === '') {
+    throw InvalidArgumentError.format(
+      'passwordEnv',
+      name,
+      `the environment variable ${name} is not set in this process; set it ` +
+        'wherever the store or its proxies are used',
+    );
+  }
+  return value;
 }
 
 interface UrlParts {
@@ -211,7 +235,14 @@ function toJson(name: string, value: unknown): JsonValue {
   return JSON.parse(text) as JsonValue;
 }
 
-const STRING_FIELDS = ['hostname', 'url', 'username', 'password', 'keyPrefix'] as const;
+const STRING_FIELDS = [
+  'hostname',
+  'url',
+  'username',
+  'password',
+  'passwordEnv',
+  'keyPrefix',
+] as const;
 const NUMBER_FIELDS = ['port', 'db', 'connectTimeoutMs', 'commandTimeoutMs'] as const;
 
 /**

@@ -45,10 +45,10 @@ const DELETE_CHUNK = 1_000;
  * reconnects instead of queueing them forever.
  *
  * @remarks
- * `config()` carries the password (if any), because a consumer in another
- * process needs it to rebuild the connector; treat proxies and references of
- * a password-protected store as secrets, or give consumers ACL users that can
- * only read. `close({ clear: true })` deletes only the keys this instance
+ * `config()` carries a `password` option (if given), because a consumer in
+ * another process needs it to rebuild the connector; use `passwordEnv` so
+ * that only the name of an environment variable travels, or treat proxies and
+ * references of a password-protected store as secrets. `close({ clear: true })` deletes only the keys this instance
  * wrote (and has not evicted), never the whole database.
  */
 export class RedisConnector implements DeferrableConnector<RedisKey> {

@@ -12,6 +12,7 @@ const CONNECTOR_FIELDS = [
   'url',
   'username',
   'password',
+  'passwordEnv',
   'tls',
   'db',
   'keyPrefix',

@@ -18,6 +18,7 @@ import {
   resolve,
   resolveAsync,
   Store,
+  StoreFactory,
 } from '../../src/index.js';
 import { CountingConnector } from '../helpers/counting-connector.js';
 
@@ -70,7 +71,7 @@ describe('C08: store factory references', { timeout: 120_000 }, () => {
 
       // Serialized while an async resolve is in flight: still small, still
       // resolvable elsewhere, and the original's pending resolve settles.
-      const q = store.proxyFromKey<Buffer>((getFactory(p) as { key: never }).key, {
+      const q = store.proxyFromKey<Buffer>((getFactory(p) as StoreFactory).key as never, {
         kind: 'buffer',
       });
       resolveAsync(q);

@@ -318,6 +318,30 @@ describe('RedisConnector', { skip, timeout: 600_000 }, () => {
       }
     });
 
+    it('passwordEnv keeps the password out of config() and references', T, async () => {
+      const server = await startRedisServer(['--requirepass', 'env-s3cret']);
+      process.env['PS_TEST_REDIS_PASSWORD'] = 'env-s3cret';
+      const c = new RedisConnector({ port: server.port, passwordEnv: 'PS_TEST_REDIS_PASSWORD' });
+      try {
+        const key = await c.put(Buffer.from('env'));
+        const text = JSON.stringify(c.config());
+        assert.doesNotMatch(text, /env-s3cret/);
+        assert.match(text, /PS_TEST_REDIS_PASSWORD/);
+        const rebuilt = RedisConnector.fromConfig(JSON.parse(text).options);
+        assert.equal(Buffer.from((await rebuilt.get(key))!).toString(), 'env');
+        await rebuilt.close();
+        delete process.env['PS_TEST_REDIS_PASSWORD'];
+        assert.throws(
+          () => RedisConnector.fromConfig(JSON.parse(text).options),
+          /PS_TEST_REDIS_PASSWORD is not set/,
+        );
+      } finally {
+        delete process.env['PS_TEST_REDIS_PASSWORD'];
+        await c.close({ clear: true });
+        await server.stop();
+      }
+    });
+
     it('a wrong password fails with RedisConnectorError', T, async () => {
       const server = await startRedisServer(['--requirepass', 's3cret']);
       const good = new RedisConnector({ port: server.port, password: 's3cret' });
