@@ -122,7 +122,7 @@ export default async function run(ctx: BenchContext): Promise<void> {
         callUcx<UcxReply>((done) =>
           addon.request(host, port, UCX_OPS.raw, String(key.size), null, 2 ** 31, 1 << 30, done),
         );
-      const iterations = ctx.quick ? 5 : size >= 64 * MiB ? 12 : size >= MiB ? 40 : 200;
+      const iterations = ctx.quick ? 5 : size >= 64 * MiB ? 16 : size >= MiB ? 100 : 400;
 
       const row = await ctx.compare({
         group: 'ucx: UCXStore get vs raw UCX transfer',

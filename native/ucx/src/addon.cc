@@ -32,10 +32,11 @@ Napi::Value ToJs(Napi::Env env, Completion& c) {
       return env.Null();
     case Completion::Kind::kData: {
       if (c.size == 0) return Napi::ArrayBuffer::New(env, 0);
-      uint8_t* bytes = c.bytes;
-      c.bytes = nullptr;
+      void* base = c.base;
+      c.base = nullptr;
       return Napi::ArrayBuffer::New(
-          env, bytes, c.size, [](Napi::Env, void* data) { std::free(data); });
+          env, c.bytes, c.size,
+          [](Napi::Env, void*, void* hint) { std::free(hint); }, base);
     }
     case Completion::Kind::kServer: {
       Napi::Object out = Napi::Object::New(env);

@@ -257,7 +257,7 @@ void Engine::HandleReply(const Header& h, void* data, size_t length,
       result->callId = id;
       result->kind = Completion::Kind::kData;
       result->size = done.blob->size();
-      result->bytes = done.blob->Release();
+      result->bytes = done.blob->Release(&result->base);
       Finish(id, std::move(result));
     };
     pending->reply = in;

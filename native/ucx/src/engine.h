@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "blob.h"
+#include "completion.h"
 #include "wire.h"
 
 namespace psucx {
