@@ -8,6 +8,12 @@
  * class knows nothing about the relay. The offerer creates the channels,
  * labelled `p2p-<i>-<n>`; the answerer learns `n` from the labels. The
  * connection is ready when all `n` channels are open.
+ *
+ * The offerer holds back its ICE candidates until it has applied the answer.
+ * Otherwise the answerer, which has everything it needs once it has the
+ * offer and the candidates, can finish ICE and start the DTLS handshake
+ * before the answer (with the fingerprint to check) has crossed the relay,
+ * and libdatachannel then fails the handshake ("certificate verify failed").
  */
 import type {
   DataChannel,
@@ -86,6 +92,7 @@ export class PeerConnection {
   readonly #channels: Channel[] = [];
   readonly #reassembler: Reassembler;
   readonly #queuedCandidates: { candidate: string; mid: string }[] = [];
+  readonly #heldCandidates: LocalSignal[] = [];
   readonly #closeListeners: ((error: Error | undefined) => void)[] = [];
   readonly #ready: Promise<void>;
   #settleReady: (error?: Error) => void = () => undefined;
@@ -180,13 +187,14 @@ export class PeerConnection {
   /** Applies an offer, answer or candidate from the other side. */
   handleSignal(message: LocalSignal): void {
     if (this.#closed) return;
+    log('%s from %s (remote set: %s)', message.type, this.peerId, this.#remoteSet);
 
     try {
       if (message.type === 'candidate') {
         const candidate = message.candidate ?? '';
         const mid = message.mid ?? '';
         if (this.#remoteSet) {
-          this.#pc.addRemoteCandidate(candidate, mid);
+          this.#addCandidate(candidate, mid);
         } else {
           this.#queuedCandidates.push({ candidate, mid });
         }
@@ -196,10 +204,12 @@ export class PeerConnection {
       this.#pc.setRemoteDescription(message.sdp ?? '', message.type);
       this.#remoteSet = true;
       for (const queued of this.#queuedCandidates.splice(0)) {
-        this.#pc.addRemoteCandidate(queued.candidate, queued.mid);
+        this.#addCandidate(queued.candidate, queued.mid);
       }
+      for (const held of this.#heldCandidates.splice(0)) this.#signal(held);
     } catch (error) {
-      this.close(this.#error(`it sent a bad ${message.type}`, error));
+      const why = error instanceof Error ? error.message : String(error);
+      this.close(this.#error(`it sent a bad ${message.type} (${why})`, error));
     }
   }
 
@@ -262,6 +272,19 @@ export class PeerConnection {
     for (const listener of this.#closeListeners.splice(0)) listener(error);
   }
 
+  /**
+   * Adds a remote candidate. A candidate libdatachannel refuses is logged and
+   * skipped, not fatal: other candidates may still connect, and the connect
+   * timeout bounds the attempt.
+   */
+  #addCandidate(candidate: string, mid: string): void {
+    try {
+      this.#pc.addRemoteCandidate(candidate, mid);
+    } catch (error) {
+      log('skipped a candidate from %s: %s', this.peerId, String(error));
+    }
+  }
+
   #wire(): void {
     const pc = this.#pc;
 
@@ -270,7 +293,12 @@ export class PeerConnection {
       this.#signal({ type, sdp });
     });
     pc.onLocalCandidate((candidate, mid) => {
-      this.#signal({ type: 'candidate', candidate, mid });
+      const signal: LocalSignal = { type: 'candidate', candidate, mid };
+      if (this.#options.role === 'offerer' && !this.#remoteSet) {
+        this.#heldCandidates.push(signal);
+      } else {
+        this.#signal(signal);
+      }
     });
     pc.onStateChange((state) => {
       log('connection to %s: %s', this.peerId, state);

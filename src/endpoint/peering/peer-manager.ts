@@ -134,7 +134,8 @@ export class PeerManager {
     });
     this.#relay.on('message', (message) => this.#onRelayMessage(message));
     this.#relay.on('state', (state, error) => {
-      log('relay %s%s', state, error ? `: ${error.message}` : '');
+      const why = error === undefined ? '' : `: ${error.message}`;
+      log('%s: relay %s%s', options.endpointId, state, why);
     });
   }
 

@@ -321,6 +321,7 @@ export class RelayClient extends EventEmitter<RelayClientEvents> {
           }
           registered = true;
           clearTimeout(timer);
+          this.#abort.signal.removeEventListener('abort', onAbort);
           this.#onRegistered(socket, message.maxMessageBytes);
           resolve();
         } else if (message.type === 'register' || message.type === 'registered') {
