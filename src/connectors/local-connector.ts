@@ -113,7 +113,7 @@ export class LocalConnector implements DeferrableConnector<LocalKey> {
   }
 
   async evict(key: LocalKey): Promise<void> {
-    this.#map.delete(key.id);
+    this.#map.delete(idOf(key));
   }
 
   async newKey(): Promise<LocalKey> {
@@ -121,15 +121,15 @@ export class LocalConnector implements DeferrableConnector<LocalKey> {
   }
 
   async set(key: LocalKey, data: Uint8Array): Promise<void> {
-    this.#map.set(key.id, data);
+    this.#map.set(idOf(key), data);
   }
 
   getSync(key: LocalKey): Uint8Array | null {
-    return this.#map.get(key.id) ?? null;
+    return this.#map.get(idOf(key)) ?? null;
   }
 
   existsSync(key: LocalKey): boolean {
-    return this.#map.has(key.id);
+    return this.#map.has(idOf(key));
   }
 
   /** `clear: true` empties the backing map (default false). */
@@ -142,6 +142,23 @@ export class LocalConnector implements DeferrableConnector<LocalKey> {
     this.#map.set(key.id, data);
     return key;
   }
+}
+
+/**
+ * The id of a key.
+ *
+ * @throws {@link InvalidArgumentError} unless the key is an object with a
+ * non-empty string `id`.
+ */
+function idOf(key: LocalKey): string {
+  const id = (key as { id?: unknown } | null | undefined)?.id;
+  if (typeof id === 'string' && id.length > 0) return id;
+
+  throw InvalidArgumentError.format(
+    'key',
+    key,
+    'a LocalConnector key is { id: <string> } as returned by put() or newKey()',
+  );
 }
 
 registerConnectorKind('local', (options) => LocalConnector.fromConfig(options));

@@ -4,6 +4,7 @@ import { createProxy, kindOf, type ProxyKind } from '../proxy/index.js';
 import type { Deserializer, Serializer } from '../serialize/index.js';
 import type { Store } from './store.js';
 import { StoreFactory } from './store-factory.js';
+import { keyString } from './store-keys.js';
 
 /** Options of `Store.proxyFromKey`. */
 export interface ProxyFromKeyOptions {
@@ -121,6 +122,7 @@ export function proxyFromKeyOf<T>(
   key: ConnectorKey,
   options: ProxyFromKeyOptions,
 ): T {
+  keyString(key); // checks the key's shape now, not at the first access
   const factory = new StoreFactory<T>(key, store.config(), {
     evict: options.evict ?? false,
     deserializer: options.deserializer,

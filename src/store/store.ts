@@ -14,22 +14,21 @@ import {
 } from '../connectors/kinds.js';
 import { InvalidArgumentError, SerializationError } from '../errors.js';
 import {
-  codecName,
   deserializeWith,
-  getCodec,
   serializeWith,
   type Deserializer,
   type Serializer,
 } from '../serialize/index.js';
 import { logger } from '../utils/debug.js';
-import { stableStringify } from '../utils/json.js';
 import { LRUCache } from './cache.js';
+import { codecConfigName, resolveCodec } from './codec-options.js';
 import {
   DEFAULT_CACHE_SIZE,
   UNREGISTERED_CODEC,
   type StoreConfig,
   type StoreOptions,
 } from './config.js';
+import { siblingsOf, trackInstance, untrackInstance } from './instances.js';
 import { StoreMetrics } from './metrics.js';
 import { registerStore, setStoreClass, unregisterStoreInstance } from './registry.js';
 import {
@@ -39,6 +38,7 @@ import {
   type ProxyFromKeyOptions,
   type ProxyOptions,
 } from './store-proxies.js';
+import { keyString } from './store-keys.js';
 import { isProxy, ProxyLocker } from '../proxy/index.js';
 
 const log = logger('store');
@@ -67,27 +67,6 @@ const BYTES_HEADER = Buffer.from('BS\n', 'ascii');
 
 /** The value `get` uses internally for "no object", never exposed. */
 const MISSING: unique symbol = Symbol('proxystore.missing');
-
-function resolveCodec<F>(
-  value: F | string | undefined,
-  pick: 'serializer' | 'deserializer',
-): F | undefined {
-  if (typeof value !== 'string') return value;
-  const codec = getCodec(value);
-  const fn = codec?.[pick];
-  if (fn === undefined) {
-    throw new SerializationError(
-      `No ${pick} is registered under the codec name '${value}'. ` +
-        'Call registerCodec() with it in every process that uses this store.',
-    );
-  }
-  return fn as F;
-}
-
-function codecConfigName(fn: Function | undefined): string | undefined {
-  if (fn === undefined) return undefined;
-  return codecName(fn) ?? `${UNREGISTERED_CODEC}${fn.name || 'anonymous'}`;
-}
 
 /**
  * A store: serialization, an LRU cache of deserialized values, optional
@@ -135,6 +114,7 @@ export class Store<K extends ConnectorKey = ConnectorKey> {
     this.#registered = options.register ?? false;
 
     if (this.#registered) registerStore(this as Store);
+    trackInstance(this as Store);
   }
 
   /** Rebuilds a store from {@link Store.config} (loading its connector kind lazily). */
@@ -242,12 +222,17 @@ export class Store<K extends ConnectorKey = ConnectorKey> {
     return this.connector.exists(key);
   }
 
-  /** Removes the object under `key` from the connector and the cache. */
+  /**
+   * Removes the object under `key` from the connector and the cache, and
+   * from the caches of the other instances of this store in this thread
+   * (for example one rebuilt by a proxy that resolved here).
+   */
   async evict(key: K): Promise<void> {
     const id = keyString(key);
-    this.#forget(id);
+    const stores = [this as Store, ...siblingsOf(this as Store)];
+    for (const store of stores) store.#forget(id);
     await this.connector.evict(key);
-    this.#forget(id);
+    for (const store of stores) store.#forget(id);
     this.metrics?.addCounter(id, 'store.evict');
     log('%s evict key=%s', this.name, id);
   }
@@ -316,6 +301,7 @@ export class Store<K extends ConnectorKey = ConnectorKey> {
    */
   close(options?: CloseOptions): Promise<void> {
     this.#closing ??= (async () => {
+      untrackInstance(this as Store);
       if (this.#registered) unregisterStoreInstance(this as Store);
       await this.connector.close(options);
       log('%s closed', this.name);
@@ -354,25 +340,34 @@ export class Store<K extends ConnectorKey = ConnectorKey> {
   }
 
   #fetch(key: K, id: string, override: Deserializer | string | undefined): Promise<unknown> {
-    const t0 = this.metrics === undefined ? 0 : performance.now();
     const flight: InFlight = { promise: Promise.resolve(), stale: false };
-    flight.promise = (async () => {
-      try {
-        const bytes = await this.connector.get(key);
-        if (this.metrics !== undefined) {
-          this.metrics.addTime(id, 'store.get.connector', performance.now() - t0);
-        }
-        if (bytes === null) return MISSING;
-
-        const value = this.#deserialize(bytes, key, override);
-        if (override === undefined && !flight.stale) this.cache.set(id, value);
-        return value;
-      } finally {
-        if (this.#inFlight.get(id) === flight) this.#inFlight.delete(id);
-      }
-    })();
+    // Listed before the read starts, so that the read's cleanup finds it
+    // even when the connector throws synchronously.
     if (override === undefined) this.#inFlight.set(id, flight);
+    flight.promise = this.#read(key, id, override, flight);
     return flight.promise;
+  }
+
+  async #read(
+    key: K,
+    id: string,
+    override: Deserializer | string | undefined,
+    flight: InFlight,
+  ): Promise<unknown> {
+    const t0 = this.metrics === undefined ? 0 : performance.now();
+    try {
+      const bytes = await this.connector.get(key);
+      if (this.metrics !== undefined) {
+        this.metrics.addTime(id, 'store.get.connector', performance.now() - t0);
+      }
+      if (bytes === null) return MISSING;
+
+      const value = this.#deserialize(bytes, key, override);
+      if (override === undefined && !flight.stale) this.cache.set(id, value);
+      return value;
+    } finally {
+      if (this.#inFlight.get(id) === flight) this.#inFlight.delete(id);
+    }
   }
 
   /** Drops the cache entry and marks any fetch in flight as stale. */
@@ -386,11 +381,7 @@ export class Store<K extends ConnectorKey = ConnectorKey> {
   }
 }
 
-/** Stable string of a key, used for the cache and metrics. */
-export function keyString(key: ConnectorKey): string {
-  return stableStringify(key);
-}
-
 setStoreClass(Store);
 
 export type { ConnectorConfig };
+export { keyString };
