@@ -25,6 +25,8 @@ export interface ChildHandle {
   output(): string;
   /** Resolves with the first output line matching `pattern`. */
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  /** Resolves with the exit code once the child exits by itself. */
+  exited(): Promise<number | null>;
   /** SIGTERM, then SIGKILL after a grace period; resolves with the exit code. */
   stop(): Promise<number | null>;
 }
@@ -61,6 +63,7 @@ export function spawnTs(
   return {
     process: child,
     output: () => text,
+    exited: () => exited,
     waitForLine(pattern, timeoutMs = START_TIMEOUT_MS) {
       return new Promise((resolve, reject) => {
         const check = () => {
