@@ -113,8 +113,8 @@ const DEFAULT_ADDON_URL = new URL(
 export const UCX_PROCESS_DEFAULTS: Readonly<Record<string, string>> = {
   // UCX's memory hooks patch libc's mmap and malloc at run time while V8's
   // threads call them; measured here, that crashed Node now and then. TCP
-  // and shared-memory transports do not need them (RDMA ones then register
-  // memory per transfer).
+  // and shared-memory transports do not need them; RDMA ones lose their
+  // registration cache and register memory per transfer.
   UCX_MEM_EVENTS: 'no',
   // UCX's fatal-signal handlers replace V8's, and a WebAssembly bounds
   // check (a SIGSEGV that V8 turns into a RuntimeError) then killed the

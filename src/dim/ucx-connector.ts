@@ -38,10 +38,13 @@ const KIND = 'ucx';
  * Needs UCX (Debian: `libucx-dev`) and the addon built
  * (`node scripts/build-ucx.mjs`); without them the constructor throws
  * `UcxUnavailableError`. UCX picks its transports from the environment
- * (`UCX_TLS`, `UCX_NET_DEVICES`). Objects live as long as their server: the
- * last connector of the process to close stops it, and every object it held
- * is gone. A peer that is gone raises `DimPeerUnavailableError`, one that
- * does not answer in time `DimTimeoutError`; both name its address.
+ * (`UCX_TLS`, `UCX_NET_DEVICES`); unless set, `UCX_MEM_EVENTS=no` and
+ * `UCX_HANDLE_ERRORS=none` keep UCX from patching libc and from taking
+ * over fatal signals, both of which broke Node here. Objects live as long
+ * as their server: the last connector of the process to close stops it,
+ * and every object it held is gone. A peer that is gone raises
+ * `DimPeerUnavailableError`, one that does not answer in time
+ * `DimTimeoutError`; both name its address.
  */
 export class UCXConnector implements Connector<DimKey> {
   readonly kind = KIND;
@@ -90,6 +93,8 @@ export class UCXConnector implements Connector<DimKey> {
   }
 
   async get(key: DimKey): Promise<Uint8Array | null> {
+    // TODO(ucx): keys of this process's own server could be read without the
+    // UCX loopback round trip (as WebsocketConnector does).
     const k = this.#check(key);
     const reply = await this.#request(k.host, k.port, 'get', k.id, { expected: k.size });
     return reply instanceof ArrayBuffer ? new Uint8Array(reply) : null;

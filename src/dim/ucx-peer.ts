@@ -29,7 +29,7 @@ export interface UcxRequest {
   readonly host: string;
   readonly port: number;
   readonly op: UcxOp;
-  /** Object id (empty for `ping` and `raw`). */
+  /** Object id (empty for `ping`; the buffer's name for `raw`). */
   readonly id: string;
   /** The bytes of a `put`. */
   readonly data?: Uint8Array | undefined;
@@ -63,7 +63,20 @@ export function ucxRequest(
 ): Promise<UcxReply> {
   // IP literals (the usual case) skip the DNS step and its extra await.
   if (isIP(request.host) !== 0) return send(addon, request, request.host, settings);
-  return ucxHostIp(request.host).then((ip) => send(addon, request, ip, settings));
+
+  const address = formatAddress(request.host, request.port);
+  return ucxHostIp(request.host).then(
+    (ip) => send(addon, request, ip, settings),
+    (cause: Error) => {
+      throw new DimPeerUnavailableError(
+        KIND,
+        address,
+        `Cannot resolve the host of the UCX peer at ${address}: ` +
+          `${cause.message}.`,
+        { cause },
+      );
+    },
+  );
 }
 
 function send(

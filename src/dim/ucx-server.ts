@@ -75,7 +75,10 @@ export class UcxServerHandle implements DimServerHandle {
     }
   }
 
-  /** Stores a copy of `data` under `id` (the caller's bytes stay intact). */
+  /**
+   * Stores a copy of `data` under `id` (the caller's bytes stay intact).
+   * TODO(ucx): one memcpy per put; N-API cannot take over a JS buffer.
+   */
   async put(id: string, data: Uint8Array): Promise<void> {
     this.#assertRunning();
     try {
