@@ -97,10 +97,29 @@ void CleanupEnv(void* arg) {
 
 EnvState* State(Napi::Env env) { return env.GetInstanceData<EnvState>(); }
 
+// Sets up, once per env, the way back from the progress thread: a
+// thread-safe function (unref'd while no call is pending) and its link.
+void Plumb(Napi::Env env, EnvState* state) {
+  napi_value name = Napi::String::New(env, "proxystore-ucx");
+  NAPI_THROW_IF_FAILED_VOID(
+      env,
+      napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1,
+                                      nullptr, nullptr, state, CallJs,
+                                      &state->tsfn));
+  NAPI_THROW_IF_FAILED_VOID(env,
+                            napi_unref_threadsafe_function(env, state->tsfn));
+  NAPI_THROW_IF_FAILED_VOID(
+      env, napi_async_init(env, nullptr, name, &state->asyncContext));
+  NAPI_THROW_IF_FAILED_VOID(
+      env, napi_add_env_cleanup_hook(env, CleanupEnv, state));
+  state->link = std::make_shared<EnvLink>(state->tsfn);
+}
+
 // Starts the engine for this env on first use.
 Engine* Ready(Napi::Env env) {
   EnvState* state = State(env);
   if (state->engine != nullptr) return state->engine;
+  if (!state->link) Plumb(env, state);
 
   try {
     state->engine = Engine::Acquire();
@@ -110,21 +129,6 @@ Engine* Ready(Napi::Env env) {
     error.Set("code", Napi::String::New(env, "ERR_UCX_INIT"));
     throw error;
   }
-
-  napi_value name = Napi::String::New(env, "proxystore-ucx");
-  NAPI_THROW_IF_FAILED(
-      env,
-      napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1,
-                                      nullptr, nullptr, state, CallJs,
-                                      &state->tsfn),
-      nullptr);
-  NAPI_THROW_IF_FAILED(env, napi_unref_threadsafe_function(env, state->tsfn),
-                       nullptr);
-  NAPI_THROW_IF_FAILED(
-      env, napi_async_init(env, nullptr, name, &state->asyncContext), nullptr);
-  state->link = std::make_shared<EnvLink>(state->tsfn);
-  NAPI_THROW_IF_FAILED(env, napi_add_env_cleanup_hook(env, CleanupEnv, state),
-                       nullptr);
   return state->engine;
 }
 

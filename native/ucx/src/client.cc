@@ -81,6 +81,7 @@ void Engine::Request(EnvLinkPtr link, uint64_t callId, RequestSpec spec) {
   pending->id = callId;
   pending->link = std::move(link);
   pending->op = static_cast<uint8_t>(spec.op);
+  pending->ep = conn->ep;
   pending->peer = conn->peer;
   pending->maxReplySize = spec.maxReplySize;
   pending_[callId] = std::move(pending);
@@ -159,24 +160,31 @@ ucs_status_t Engine::OnReplyAm(void* arg, const void* header,
                                const ucp_am_recv_param_t* param) {
   auto* engine = static_cast<Engine*>(arg);
   const bool rndv = (param->recv_attr & UCP_AM_RECV_ATTR_FLAG_RNDV) != 0;
+  const bool hasEp = (param->recv_attr & UCP_AM_RECV_ATTR_FIELD_REPLY_EP) != 0;
+  ucp_ep_h from = hasEp ? param->reply_ep : nullptr;
 
   Header h{};
   std::string key;
   std::string why;
-  if (!ParseHeader(header, headerLength, &h, &key, &why)) {
+  const bool parsed = ParseHeader(header, headerLength, &h, &key, &why);
+  auto it = engine->pending_.find(h.msgId);
+  if (it == engine->pending_.end() || it->second->ep != from) {
+    return UCS_OK;  // cancelled, timed out, failed, or not from its peer
+  }
+
+  if (!parsed) {
     engine->FailRequest(h.msgId, "ERR_UCX_PROTOCOL",
                         "A malformed reply arrived: " + why + ".", "");
     return UCS_OK;
   }
-
-  engine->HandleReply(h, data, length, rndv);
+  engine->HandleReply(from, h, data, length, rndv);
   return UCS_OK;
 }
 
-void Engine::HandleReply(const Header& h, void* data, size_t length,
-                         bool rndv) {
+void Engine::HandleReply(ucp_ep_h from, const Header& h, void* data,
+                         size_t length, bool rndv) {
   auto it = pending_.find(h.msgId);
-  if (it == pending_.end()) return;  // cancelled, timed out or failed
+  if (it == pending_.end() || it->second->ep != from) return;
 
   Pending* pending = it->second.get();
   const uint64_t id = pending->id;

@@ -69,6 +69,7 @@ struct Pending {
   uint64_t id = 0;
   EnvLinkPtr link;
   uint8_t op = 0;
+  ucp_ep_h ep = nullptr;  // replies must arrive on this endpoint
   std::string peer;
   uint64_t maxReplySize = 0;
   InboundPtr reply;
@@ -149,7 +150,8 @@ class Engine {
   // client.cc
   Conn* Connect(const std::string& host, uint16_t port, std::string* error,
                 std::string* ucsStatus);
-  void HandleReply(const Header& h, void* data, size_t length, bool rndv);
+  void HandleReply(ucp_ep_h from, const Header& h, void* data, size_t length,
+                   bool rndv);
   void Finish(uint64_t id, std::unique_ptr<Completion> completion);
   void FailRequest(uint64_t id, const std::string& code,
                    const std::string& message, const std::string& ucsStatus);

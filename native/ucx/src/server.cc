@@ -199,8 +199,9 @@ ucs_status_t Engine::OnRequestAm(void* arg, const void* header,
 void Engine::HandleRequest(ucp_ep_h ep, const Header& h,
                            const std::string& key, void* data, size_t length,
                            bool rndv) {
-  Conn* conn = conns_[ep].get();
-  Server* server = conn->serverSide ? FindServer(conn->serverId) : nullptr;
+  auto conn = conns_.find(ep);
+  if (conn == conns_.end() || !conn->second->serverSide) return;
+  Server* server = FindServer(conn->second->serverId);
   if (server == nullptr) return;
 
   const Op op = static_cast<Op>(h.op);

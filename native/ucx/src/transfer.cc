@@ -181,7 +181,7 @@ void Engine::SendReply(ucp_ep_h ep, const Header& request, Status status,
   h.msgId = request.msgId;
   h.status = static_cast<uint8_t>(status);
   h.chunkSize = chunkSize;
-  Send(ep, kAmReply, h, std::string(), std::move(payload), false, nullptr);
+  Send(ep, kAmReply, h, std::string(), std::move(payload), true, nullptr);
 }
 
 void Engine::SendError(ucp_ep_h ep, const Header& request, Status status,
