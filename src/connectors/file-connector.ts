@@ -6,7 +6,8 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { access, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { access, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, parse, resolve as resolvePath } from 'node:path';
 
@@ -57,7 +58,9 @@ function byteLengthOf(data: FileBytes): number {
     ? data.byteLength
     : data.reduce((n, part) => n + part.byteLength, 0);
 }
-const OBJECT_FILE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\.ready)?$/;
+/** An object file, its marker, or a temporary file of set(). */
+const OBJECT_FILE =
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\.ready|\.[0-9a-f]{8}\.tmp)?$/;
 
 function isNotFound(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';
@@ -171,25 +174,47 @@ export class FileConnector implements DeferrableConnector<FileKey> {
     return { id: newObjectId() };
   }
 
-  /** Writes (or overwrites) the object under `key`, marker last. */
+  /**
+   * Writes (or overwrites) the object under `key`: the bytes go to a
+   * temporary file that is renamed over `<id>`, then the marker is made. A
+   * reader sees the old object or the new one, never a mix, and when several
+   * set() of one key run at once the last rename wins.
+   */
   async set(key: FileKey, data: Uint8Array): Promise<void> {
-    await this.evict(key);
-    await this.#write(key, data);
+    const path = this.#pathOf(key);
+    const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      if (data.byteLength <= SYNC_WRITE_BYTES) writeFileFullySync(temp, data);
+      else await writeFileFully(temp, data);
+      await rename(temp, path);
+      await writeFile(path + READY, '', { flag: 'a' });
+    } catch (err) {
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw this.#ioError('write', path, err);
+    }
   }
 
+  /**
+   * Writes the data file, then the marker. A failure removes only what this
+   * call wrote: the file-io helpers remove their own partial data file, and
+   * a data file that already existed (another writer's) is never touched.
+   */
   async #write(key: FileKey, data: FileBytes): Promise<void> {
     const path = this.#pathOf(key);
+    let written = false;
     try {
       if (byteLengthOf(data) <= SYNC_WRITE_BYTES) {
         // Small objects: a few blocking syscalls beat several thread-pool hops.
         writeFileFullySync(path, data);
+        written = true;
         writeFileSync(path + READY, '', { flag: 'wx' });
       } else {
         await writeFileFully(path, data);
+        written = true;
         await writeFile(path + READY, '', { flag: 'wx' });
       }
     } catch (err) {
-      await rm(path, { force: true }).catch(() => undefined);
+      if (written) await rm(path, { force: true }).catch(() => undefined);
       throw this.#ioError('write', path, err);
     }
   }
@@ -214,13 +239,18 @@ export class FileConnector implements DeferrableConnector<FileKey> {
     const key = { id: newObjectId() };
     const path = this.#pathOf(key);
     try {
-      writeFileFullySync(path, data);
+      writeFileFullySync(path, data); // removes its own partial file
+    } catch (err) {
+      throw this.#ioError('write', path, err);
+    }
+
+    try {
       writeFileSync(path + READY, '', { flag: 'wx' });
     } catch (err) {
       try {
         rmSync(path, { force: true });
       } catch {
-        // the write failed already; its error is the one to report
+        // the marker failed already; its error is the one to report
       }
       throw this.#ioError('write', path, err);
     }

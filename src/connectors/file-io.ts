@@ -3,10 +3,11 @@ import {
   fstatSync,
   openSync,
   readSync,
+  rmSync,
   writeSync,
   fsyncSync,
 } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 
 /**
  * Bounded-chunk file I/O. `fs.readFile` refuses files over 2 GiB and a single
@@ -36,7 +37,11 @@ function totalOf(parts: readonly Uint8Array[]): number {
   return parts.reduce((n, p) => n + p.byteLength, 0);
 }
 
-/** Writes all of `data` to a new file `path` (fails if it exists). */
+/**
+ * Writes all of `data` to a new file `path` (fails if it exists). When a
+ * write fails after the file was created, the partial file is removed; a
+ * file that existed already (`EEXIST`) is never touched.
+ */
 export function writeFileFullySync(
   path: string,
   data: FileBytes,
@@ -45,24 +50,42 @@ export function writeFileFullySync(
   const parts = partsOf(data);
   const fd = openSync(path, 'wx');
   try {
-    let position = 0;
-    for (const part of parts) {
-      let offset = 0;
-      while (offset < part.byteLength) {
-        const n = chunkOf(part.byteLength, offset, chunk);
-        const written = writeSync(fd, part, offset, n, position);
-        if (written <= 0) throw new ShortIoError(`write of ${path} stopped at ${position}`);
-        offset += written;
-        position += written;
-      }
+    try {
+      writeAllSync(fd, path, parts, chunk);
+    } finally {
+      closeSync(fd);
     }
-    if (position !== totalOf(parts) || fstatSync(fd).size !== position) {
-      throw new ShortIoError(`${path} does not hold the ${totalOf(parts)} bytes written`);
+  } catch (error) {
+    try {
+      rmSync(path, { force: true });
+    } catch {
+      // the write failed already; its error is the one to report
     }
-    if (process.env['PROXYSTORE_FILE_FSYNC'] === '1') fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    throw error;
   }
+}
+
+function writeAllSync(
+  fd: number,
+  path: string,
+  parts: readonly Uint8Array[],
+  chunk: number,
+): void {
+  let position = 0;
+  for (const part of parts) {
+    let offset = 0;
+    while (offset < part.byteLength) {
+      const n = chunkOf(part.byteLength, offset, chunk);
+      const written = writeSync(fd, part, offset, n, position);
+      if (written <= 0) throw new ShortIoError(`write of ${path} stopped at ${position}`);
+      offset += written;
+      position += written;
+    }
+  }
+  if (position !== totalOf(parts) || fstatSync(fd).size !== position) {
+    throw new ShortIoError(`${path} does not hold the ${totalOf(parts)} bytes written`);
+  }
+  if (process.env['PROXYSTORE_FILE_FSYNC'] === '1') fsyncSync(fd);
 }
 
 /** Async twin of {@link writeFileFullySync}. */
@@ -74,26 +97,40 @@ export async function writeFileFully(
   const parts = partsOf(data);
   const handle = await open(path, 'wx');
   try {
-    let position = 0;
-    for (const part of parts) {
-      let offset = 0;
-      while (offset < part.byteLength) {
-        const n = chunkOf(part.byteLength, offset, chunk);
-        const { bytesWritten } = await handle.write(part, offset, n, position);
-        if (bytesWritten <= 0) {
-          throw new ShortIoError(`write of ${path} stopped at ${position}`);
-        }
-        offset += bytesWritten;
-        position += bytesWritten;
-      }
+    try {
+      await writeAll(handle, path, parts, chunk);
+    } finally {
+      await handle.close();
     }
-    if (position !== totalOf(parts)) {
-      throw new ShortIoError(`${path} does not hold the ${totalOf(parts)} bytes written`);
-    }
-    if (process.env['PROXYSTORE_FILE_FSYNC'] === '1') await handle.sync();
-  } finally {
-    await handle.close();
+  } catch (error) {
+    await rm(path, { force: true }).catch(() => undefined);
+    throw error;
   }
+}
+
+async function writeAll(
+  handle: FileHandle,
+  path: string,
+  parts: readonly Uint8Array[],
+  chunk: number,
+): Promise<void> {
+  let position = 0;
+  for (const part of parts) {
+    let offset = 0;
+    while (offset < part.byteLength) {
+      const n = chunkOf(part.byteLength, offset, chunk);
+      const { bytesWritten } = await handle.write(part, offset, n, position);
+      if (bytesWritten <= 0) {
+        throw new ShortIoError(`write of ${path} stopped at ${position}`);
+      }
+      offset += bytesWritten;
+      position += bytesWritten;
+    }
+  }
+  if (position !== totalOf(parts)) {
+    throw new ShortIoError(`${path} does not hold the ${totalOf(parts)} bytes written`);
+  }
+  if (process.env['PROXYSTORE_FILE_FSYNC'] === '1') await handle.sync();
 }
 
 /** Reads a whole file; the result owns its whole ArrayBuffer (transferable). */
