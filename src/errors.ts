@@ -4,6 +4,8 @@
  * so callers can branch on `instanceof` or `err.name` and read the facts.
  */
 
+import { describeValue } from './utils/describe-value.js';
+
 /** Base class of all ProxyStore errors. */
 export class ProxyStoreError extends Error {
   override readonly name: string = 'ProxyStoreError';
@@ -169,35 +171,8 @@ export class BridgeTimeoutError extends BridgeError {
   }
 }
 
-/** Short, safe description of a value for error messages. */
-export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  switch (typeof value) {
-    case 'string': {
-      const cut = value.length > 80 ? `${value.slice(0, 77)}...` : value;
-      return JSON.stringify(cut);
-    }
-    case 'bigint':
-      return `${value}n`;
-    case 'symbol':
-      return value.toString();
-    case 'function':
-      return `function ${value.name || '(anonymous)'}`;
-    case 'object': {
-      try {
-        const json = JSON.stringify(value);
-        if (json !== undefined && json.length <= 120) return json;
-      } catch {
-        // fall through to the constructor name
-      }
-      const ctor = (value as { constructor?: { name?: string } }).constructor;
-      return `a ${ctor?.name ?? 'object'}`;
-    }
-    default:
-      return String(value);
-  }
-}
+/** Short, safe description of a value for error messages (never throws). */
+export { describeValue };
 
 /**
  * Raised by the distributed in-memory (DIM) connectors (`websocket`, `ucx`).
