@@ -38,6 +38,16 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * @throws {@link SerializationError} when the value cannot be written.
  */
 export function serialize(value: unknown): Uint8Array {
+  try {
+    return write(value);
+  } catch (error) {
+    // Whatever the value threw while being read (a getter, a revoked Proxy).
+    if (error instanceof SerializationError) throw error;
+    throw uncloneableError(value, error);
+  }
+}
+
+function write(value: unknown): Uint8Array {
   if (isProxy(value) || value instanceof ProxyLocker) {
     return serializeWithReferences(value, undefined);
   }

@@ -25,20 +25,38 @@ export function uncloneableError(
   value: unknown,
   cause: unknown,
 ): SerializationError {
-  const found = findUncloneable(value);
+  const found = safely(() => findUncloneable(value), undefined);
   const where =
     found === undefined ? '' : ` (${found.path} is ${found.what})`;
+  const reason = clip(safely(() => messageOf(cause), 'unknown error'));
+  const end = /[.!?]$/.test(reason) ? '' : '.';
   return new SerializationError(
     `Cannot serialize ${typeLabel(value)} with the default serializer` +
-      `${where}: ${clip(messageOf(cause))} Functions, symbols, WeakMaps, ` +
+      `${where}: ${reason}${end} Functions, symbols, WeakMaps, ` +
       'Promises and similar values cannot be cloned; pass a custom ' +
       'serializer (see registerCodec()) or store plain data.',
     { cause },
   );
 }
 
-/** A short description of a value's type for messages: "a Map", "an array". */
+/**
+ * A short description of a value's type for messages: "a Map", "an array".
+ * Never throws (a revoked Proxy is "a revoked or hostile Proxy").
+ */
 export function typeLabel(value: unknown): string {
+  return safely(() => labelOf(value), 'a revoked or hostile Proxy');
+}
+
+/** `fn()`, or `fallback` when it throws. */
+function safely<T>(fn: () => T, fallback: T): T {
+  try {
+    return fn();
+  } catch {
+    return fallback;
+  }
+}
+
+function labelOf(value: unknown): string {
   if (value === null) return 'null';
   if (isProxy(value)) return 'a proxy';
   if (Array.isArray(value)) return 'an array';

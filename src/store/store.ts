@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { types } from 'node:util';
 
 import { bridgeExistsSync, bridgeGetSync } from '../bridge/index.js';
 import type {
@@ -39,7 +40,7 @@ import {
   type ProxyOptions,
 } from './store-proxies.js';
 import { keyString } from './store-keys.js';
-import { isProxy, ProxyLocker } from '../proxy/index.js';
+import { ProxyLocker } from '../proxy/index.js';
 
 const log = logger('store');
 
@@ -323,7 +324,8 @@ export class Store<K extends ConnectorKey = ConnectorKey> {
     serializer: Serializer | string | undefined,
   ): readonly Uint8Array[] {
     const custom = resolveCodec(serializer, 'serializer') ?? this.serializer;
-    if (custom === undefined && obj instanceof Uint8Array && !isProxy(obj)) {
+    // An internal-slot check: runs no trap, false for any Proxy.
+    if (custom === undefined && types.isUint8Array(obj)) {
       return [BYTES_HEADER, obj];
     }
     return [this.#serialize(obj, serializer)];
