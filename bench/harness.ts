@@ -149,8 +149,9 @@ export function createContext(
 }
 
 export function fmtSize(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${bytes / (1024 * 1024)} MiB`;
-  if (bytes >= 1024) return `${bytes / 1024} KiB`;
+  const show = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(2));
+  if (bytes >= 1024 * 1024) return `${show(bytes / (1024 * 1024))} MiB`;
+  if (bytes >= 1024) return `${show(bytes / 1024)} KiB`;
   return `${bytes} B`;
 }
 
