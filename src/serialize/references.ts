@@ -148,7 +148,12 @@ export function replaceProxies(value: unknown, markers?: object[]): unknown {
  *
  * @remarks Any plain object of the reference shape is revived, so data that
  * merely looks like a reference becomes a proxy. Reviving consults only the
- * closed factory-type table.
+ * closed factory-type table and does no I/O. Resolving a revived store proxy
+ * then trusts the store config in its reference: when no store of that name
+ * is registered here, it builds one from the config (a FileStore creates
+ * the directory named there, a RedisStore connects to the host named there)
+ * and registers it under that name, for every later proxy of that name.
+ * Revive references only from parties you trust with your store configs.
  * @throws {@link SerializationError} when a reference names an unknown
  * factory type.
  */
@@ -175,8 +180,9 @@ export function reviveOne(value: unknown): unknown {
 
   if (isProxyReference(value)) return fromReference(value);
 
+  // A locker reference has exactly two keys; data with more is left alone.
   const { $proxystore: tag, proxy } = value as Record<string, unknown>;
-  if (tag !== 'locker') return value;
+  if (tag !== 'locker' || Object.keys(value).length !== 2) return value;
   if (isProxy(proxy)) return new ProxyLocker(proxy);
   if (isProxyReference(proxy)) return new ProxyLocker(fromReference(proxy));
   return value;

@@ -1,4 +1,5 @@
 import type { ConnectorConfig } from '../connectors/connector.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { Deserializer, Serializer } from '../serialize/index.js';
 
 /**
@@ -58,3 +59,52 @@ export interface StoreOptions {
 export const UNREGISTERED_CODEC = 'unregistered:';
 
 export const DEFAULT_CACHE_SIZE = 16;
+
+const OPTIONAL_FIELDS: Readonly<Record<string, string>> = {
+  serializer: 'string',
+  deserializer: 'string',
+  cacheSize: 'number',
+  metrics: 'boolean',
+  populateTarget: 'boolean',
+  register: 'boolean',
+};
+
+/**
+ * Checks the shape of a store config that came from outside (a reference
+ * from the wire, a config file): a non-empty `name`, a `connector` with a
+ * string `kind` and an `options` object, and fields of the right types.
+ * Values are checked later by the store and connector themselves.
+ *
+ * @throws {@link InvalidArgumentError} naming the first bad field.
+ */
+export function checkStoreConfig(config: unknown): asserts config is StoreConfig {
+  const bad = (reason: string): never => {
+    throw InvalidArgumentError.format('config', config, reason);
+  };
+
+  if (!isRecord(config)) bad('a store config is an object');
+  const record = config as Record<string, unknown>;
+
+  const name = record['name'];
+  if (typeof name !== 'string' || name.length === 0) {
+    bad('a store config needs a non-empty string name');
+  }
+
+  const connector = record['connector'];
+  const valid =
+    isRecord(connector) &&
+    typeof connector['kind'] === 'string' &&
+    isRecord(connector['options']);
+  if (!valid) bad('its connector must be { kind: string, options: object }');
+
+  for (const [field, type] of Object.entries(OPTIONAL_FIELDS)) {
+    const value = record[field];
+    if (value !== undefined && typeof value !== type) {
+      bad(`its ${field} must be a ${type} when present`);
+    }
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

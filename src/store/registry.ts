@@ -1,6 +1,6 @@
-import { StoreExistsError } from '../errors.js';
+import { InvalidArgumentError, StoreExistsError } from '../errors.js';
 import { logger } from '../utils/debug.js';
-import type { StoreConfig } from './config.js';
+import { checkStoreConfig, type StoreConfig } from './config.js';
 import type { Store } from './store.js';
 
 const log = logger('store:registry');
@@ -15,6 +15,9 @@ const stores = new Map<string, Store>();
  * @throws {@link StoreExistsError} when the name is taken and `existOk` is false.
  */
 export function registerStore(store: Store, existOk = false): void {
+  if (storeClass === undefined || !(store instanceof storeClass)) {
+    throw InvalidArgumentError.format('store', store, 'registerStore() takes a Store');
+  }
   if (stores.has(store.name) && !existOk) throw new StoreExistsError(store.name);
   stores.set(store.name, store);
   log('registered %s', store.name);
@@ -40,6 +43,7 @@ export function getStoreByName(name: string): Store | undefined {
  * (and registered unless `register` is false).
  */
 export function getOrCreateStore(config: StoreConfig, register = true): Store {
+  checkStoreConfig(config);
   const existing = stores.get(config.name);
   if (existing !== undefined) return existing;
 

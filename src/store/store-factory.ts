@@ -8,9 +8,10 @@ import type { Factory, FactoryReference } from '../proxy/index.js';
 import { codecName, registerFactoryType, type Deserializer } from '../serialize/index.js';
 import { logger } from '../utils/debug.js';
 import type { JsonObject } from '../utils/json.js';
-import type { StoreConfig } from './config.js';
+import { checkStoreConfig, type StoreConfig } from './config.js';
 import { getOrCreateStore } from './registry.js';
 import type { Store } from './store.js';
+import { keyString } from './store-keys.js';
 
 const log = logger('store:factory');
 
@@ -114,6 +115,8 @@ export class StoreFactory<T = unknown> implements Factory<T> {
         'A store proxy reference needs object "key" and "store" fields.',
       );
     }
+    keyString(key as ConnectorKey); // a JSON-safe object, not an array
+    checkStoreConfig(store);
     const deserializer = ref['deserializer'];
     return new StoreFactory(key as ConnectorKey, store as unknown as StoreConfig, {
       evict: ref['evict'] === true,

@@ -11,6 +11,7 @@ import type {
 import { DeferredConnector } from '../connectors/deferred-connector.js';
 import {
   connectorFromConfigSync,
+  connectorKinds,
   isConnectorKindLoaded,
 } from '../connectors/kinds.js';
 import { InvalidArgumentError, SerializationError } from '../errors.js';
@@ -24,6 +25,7 @@ import { logger } from '../utils/debug.js';
 import { LRUCache } from './cache.js';
 import { codecConfigName, resolveCodec } from './codec-options.js';
 import {
+  checkStoreConfig,
   DEFAULT_CACHE_SIZE,
   UNREGISTERED_CODEC,
   type StoreConfig,
@@ -120,9 +122,13 @@ export class Store<K extends ConnectorKey = ConnectorKey> {
 
   /** Rebuilds a store from {@link Store.config} (loading its connector kind lazily). */
   static fromConfig(config: StoreConfig): Store {
-    const connector = isConnectorKindLoaded(config.connector.kind)
-      ? connectorFromConfigSync(config.connector)
-      : new DeferredConnector(config.connector);
+    checkStoreConfig(config);
+    const kind = config.connector.kind;
+    // A kind that is neither loaded nor loadable fails here, at once.
+    const connector =
+      isConnectorKindLoaded(kind) || !connectorKinds().includes(kind)
+        ? connectorFromConfigSync(config.connector)
+        : new DeferredConnector(config.connector);
     for (const which of ['serializer', 'deserializer'] as const) {
       const name = config[which];
       if (name?.startsWith(UNREGISTERED_CODEC) === true) {
