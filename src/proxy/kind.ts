@@ -125,7 +125,8 @@ export function setRecordedKindOf(
  * other function; arrays; Buffer before the typed arrays; Map, Set, Date and
  * ArrayBuffer by their internal slots; then any object with a callable `then`
  * is 'thenable'; a plain object (prototype `Object.prototype` or `null`) is
- * 'object' and any other object 'instance'. Values that cannot stand behind a
+ * 'object' and any other object 'instance' (also one that throws while it is
+ * looked at, such as a revoked Proxy). Values that cannot stand behind a
  * proxy (`null`, `undefined`, booleans, symbols) give
  * {@link DEFAULT_PROXY_KIND}.
  *
@@ -146,9 +147,22 @@ export function kindOf(value: unknown): ProxyKind {
     case 'object':
       return value === null
         ? DEFAULT_PROXY_KIND
-        : (recordedKindOf(value) ?? objectKindOf(value));
+        : (recordedKindOf(value) ?? safeObjectKindOf(value));
     default:
       return DEFAULT_PROXY_KIND;
+  }
+}
+
+/**
+ * {@link objectKindOf}, or 'instance' when the value throws while it is
+ * looked at (a `then` getter that throws, a revoked Proxy): recording a kind
+ * must never fail on the value's own errors.
+ */
+function safeObjectKindOf(value: object): ProxyKind {
+  try {
+    return objectKindOf(value);
+  } catch {
+    return 'instance';
   }
 }
 

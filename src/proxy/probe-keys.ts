@@ -32,8 +32,9 @@ const SEALED_KINDS: ReadonlySet<ProxyKind> = new Set(
  * - `then`: for a proxy of kind 'thenable', resolves and returns the bound
  *   `then` (so `await p` waits for the real promise). For every other kind,
  *   `undefined` while unresolved, and once resolved the target's `then` only
- *   when it is not a function: awaiting a proxy never resolves it and never
- *   hangs; `await p` gives `p` itself.
+ *   when it is not a function (and `undefined` when reading it throws):
+ *   awaiting a proxy never resolves it, never hangs and never throws;
+ *   `await p` gives `p` itself.
  * - `toJSON`: when the factory has `toReference()`, a function returning the
  *   proxy's reference, resolved or not (a proxy serializes as its factory);
  *   otherwise read from the target like any key.
@@ -71,7 +72,15 @@ function thenOf(state: ProxyState): unknown {
   if (!state.resolved) return undefined;
 
   const target = state.object();
-  const then: unknown = Reflect.get(target, 'then', target);
+  let then: unknown;
+  try {
+    then = Reflect.get(target, 'then', target);
+  } catch {
+    // A `then` getter that throws (a guard against awaiting the target):
+    // awaiting the proxy still gives the proxy, so store.proxy() can
+    // return it from its promise.
+    return undefined;
+  }
   return typeof then === 'function' ? undefined : then;
 }
 

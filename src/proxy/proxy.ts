@@ -61,6 +61,10 @@ export interface CreateProxyOptions<T> {
  *   `Buffer.isBuffer(p)`, do work, answered from the kind without I/O for
  *   built-in kinds; `Object.prototype.toString.call(p)` of a Date proxy is
  *   `[object Object]`.)
+ * - A target that is `null` or `undefined` (a factory may return one, for
+ *   example `proxyFromKey` of a stored `null`) reads as an empty object:
+ *   `p.x` is `undefined` rather than a TypeError, and `String(p)` is
+ *   `'null'`. `extract(p)` gives the `null` itself.
  * - Before resolving, the 'object' and 'array' kinds report
  *   `Object.prototype` / `Array.prototype`; a null-prototype object or an
  *   Array subclass reports its own prototype once resolved.

@@ -274,6 +274,11 @@ export class Store<K extends ConnectorKey = ConnectorKey> {
    * Stores `obj` and returns a proxy of it, which resolves wherever it is
    * sent. See {@link ProxyOptions}; non-objects raise
    * {@link NonProxiableTypeError} unless `skipNonProxiable` is set.
+   *
+   * @remarks A proxy of a proxy (`store.proxy(p)`) stores only `p`'s
+   * reference, never its target: the outer proxy resolves to a proxy of the
+   * inner object, so evicting the inner object (or closing its store with
+   * `clear`) breaks the outer one too.
    */
   proxy<T>(obj: T, options: ProxyOptions = {}): Promise<T> {
     return proxyOf(this as Store, obj, options);
