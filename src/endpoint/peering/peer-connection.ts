@@ -22,24 +22,11 @@ import type {
 
 import { PeerConnectionError, PeerTimeoutError } from '../../errors.js';
 import { logger } from '../../utils/debug.js';
-import {
-  chunkCount,
-  chunkSpan,
-  copyParts,
-  FRAME_HEADER_BYTES,
-  FrameError,
-  Reassembler,
-  writeFrameHeader,
-} from './chunks.js';
+import { ChunkSender } from './chunk-sender.js';
+import { FrameError, Reassembler } from './chunks.js';
 import type { DataChannelModule } from './optional-deps.js';
 
 const log = logger('peering:connection');
-
-/** How long a blocked sender waits before it looks at the buffer again. */
-const DRAIN_POLL_MS = 100;
-
-/** Chunk limit when the channel does not report its message size. */
-const FALLBACK_MESSAGE_SIZE = 65536;
 
 /** A signalling frame to pass to the other side (through the relay). */
 export interface LocalSignal {
@@ -82,7 +69,6 @@ export interface PeerConnectionOptions {
 interface Channel {
   dc: DataChannel;
   open: boolean;
-  drained: (() => void)[];
 }
 
 /** A peer connection that sends and receives whole messages. */
@@ -91,6 +77,7 @@ export class PeerConnection {
   readonly #pc: NativePeerConnection;
   readonly #channels: Channel[] = [];
   readonly #reassembler: Reassembler;
+  readonly #sender: ChunkSender;
   readonly #queuedCandidates: { candidate: string; mid: string }[] = [];
   readonly #heldCandidates: LocalSignal[] = [];
   readonly #closeListeners: ((error: Error | undefined) => void)[] = [];
@@ -100,9 +87,6 @@ export class PeerConnection {
   #expected: number;
   #remoteSet = false;
   #closed = false;
-  #nextMessageId = 0;
-  #nextChannel = 0;
-  #scratch: Buffer | undefined;
   #readyTimer: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -114,6 +98,16 @@ export class PeerConnection {
     this.#reassembler = new Reassembler({
       maxMessageBytes: options.maxMessageBytes,
       maxPending: options.maxPendingMessages,
+    });
+    this.#sender = new ChunkSender({
+      bufferHighBytes: options.bufferHighBytes,
+      bufferLowBytes: options.bufferLowBytes,
+      maxChunkBytes: options.maxChunkBytes,
+      fail: (what, cause) => {
+        const error = this.#error(what, cause);
+        this.close(error);
+        return error;
+      },
     });
     this.#ready = new Promise<void>((resolve, reject) => {
       this.#settleReady = (error) =>
@@ -226,26 +220,7 @@ export class PeerConnection {
     signal?: AbortSignal,
   ): Promise<void> {
     await this.#ready;
-
-    const total = parts.reduce((sum, part) => sum + part.byteLength, 0);
-    const count = chunkCount(total, this.#chunkLimit());
-    const messageId = this.#nextMessageId;
-    this.#nextMessageId = (this.#nextMessageId + 1) >>> 0;
-
-    for (let index = 0; index < count; index++) {
-      const channel = this.#pickChannel();
-      await this.#drain(channel);
-      if (this.#closed) {
-        throw this.#error('it closed while a message was being sent');
-      }
-      signal?.throwIfAborted();
-
-      const [start, end] = chunkSpan(total, count, index);
-      const frame = this.#frameBuffer(end - start);
-      writeFrameHeader(frame, { messageId, index, count, total });
-      copyParts(parts, start, end, frame, FRAME_HEADER_BYTES);
-      this.#sendFrame(channel, frame);
-    }
+    await this.#sender.send(parts, signal);
   }
 
   /** Closes the connection; listeners get `error` (none: a normal close). */
@@ -256,9 +231,7 @@ export class PeerConnection {
     clearTimeout(this.#readyTimer);
     this.#settleReady(error ?? this.#error('it was closed before it opened'));
     this.#reassembler.clear();
-    for (const channel of this.#channels) {
-      for (const wake of channel.drained.splice(0)) wake();
-    }
+    this.#sender.close();
     const why = error === undefined ? '' : `: ${error.message}`;
     log('connection to %s closed%s', this.peerId, why);
 
@@ -318,13 +291,9 @@ export class PeerConnection {
   }
 
   #addChannel(dc: DataChannel): void {
-    const channel: Channel = { dc, open: false, drained: [] };
+    const channel: Channel = { dc, open: false };
     this.#channels.push(channel);
-
-    dc.setBufferedAmountLowThreshold(this.#options.bufferLowBytes);
-    dc.onBufferedAmountLow(() => {
-      for (const wake of channel.drained.splice(0)) wake();
-    });
+    this.#sender.add(dc);
     dc.onOpen(() => {
       channel.open = true;
       this.#checkReady();
@@ -388,63 +357,6 @@ export class PeerConnection {
       this.#options.signal(message);
     } catch (error) {
       this.close(this.#error(`its ${message.type} could not be sent`, error));
-    }
-  }
-
-  #sendFrame(channel: Channel, frame: Buffer): void {
-    try {
-      channel.dc.sendMessageBinary(frame);
-    } catch (error) {
-      const failure = this.#error('a chunk could not be sent', error);
-      this.close(failure);
-      throw failure;
-    }
-  }
-
-  #chunkLimit(): number {
-    const reported = this.#channels[0]?.dc.maxMessageSize() ?? 0;
-    const limit = reported > FRAME_HEADER_BYTES ? reported : FALLBACK_MESSAGE_SIZE;
-    return Math.max(
-      1,
-      Math.min(this.#options.maxChunkBytes, limit - FRAME_HEADER_BYTES),
-    );
-  }
-
-  /**
-   * A reused buffer for one frame. `sendMessageBinary` copies the bytes
-   * before it returns, so one scratch buffer serves every chunk.
-   */
-  #frameBuffer(bodyLength: number): Buffer {
-    const length = FRAME_HEADER_BYTES + bodyLength;
-    if (this.#scratch === undefined || this.#scratch.length < length) {
-      const size = Math.max(length, FRAME_HEADER_BYTES + this.#chunkLimit());
-      this.#scratch = Buffer.allocUnsafeSlow(size);
-    }
-    return this.#scratch.subarray(0, length);
-  }
-
-  #pickChannel(): Channel {
-    const channel = this.#channels[this.#nextChannel];
-    this.#nextChannel = (this.#nextChannel + 1) % this.#channels.length;
-    if (channel === undefined) throw this.#error('it has no data channel');
-    return channel;
-  }
-
-  async #drain(channel: Channel): Promise<void> {
-    const high = this.#options.bufferHighBytes;
-    while (!this.#closed && channel.dc.bufferedAmount() > high) {
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          const at = channel.drained.indexOf(wake);
-          if (at >= 0) channel.drained.splice(at, 1);
-          resolve();
-        }, DRAIN_POLL_MS);
-        channel.drained.push(wake);
-      });
     }
   }
 

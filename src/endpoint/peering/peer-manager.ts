@@ -4,8 +4,6 @@
  * demand (offer and answer through the relay), and carries store requests
  * (get, set, exists, evict) over them.
  */
-import { randomUUID } from 'node:crypto';
-
 import {
   InvalidArgumentError,
   PeerConnectionError,
@@ -14,8 +12,8 @@ import {
 } from '../../errors.js';
 import { logger } from '../../utils/debug.js';
 import type { BackoffOptions } from './backoff.js';
-import { loadDataChannel, type DataChannelModule } from './optional-deps.js';
-import { PeerConnection, type LocalSignal } from './peer-connection.js';
+import type { PeerConnection } from './peer-connection.js';
+import { PeerDirectory } from './peer-directory.js';
 import {
   decodePeerMessage,
   encodeRequest,
@@ -25,11 +23,6 @@ import {
   type PeerResponse,
 } from './peer-messages.js';
 import { RelayClient } from './relay-client.js';
-import {
-  RelayCloseCode,
-  type ErrorMessage,
-  type SignalMessage,
-} from './relay-protocol.js';
 
 export type { PeerRequest, PeerResponse } from './peer-messages.js';
 
@@ -65,40 +58,18 @@ export type PeerRequestHandler = (
   req: PeerRequest,
 ) => Promise<PeerResponse>;
 
-interface ResolvedOptions {
-  endpointId: string;
-  iceServers: string[];
-  bindAddress: string;
-  peerChannels: number;
-  connectTimeoutMs: number;
-  requestTimeoutMs: number;
-  maxMessageBytes: number;
-}
-
-/** The connection (or connection attempt) to one peer. */
-interface PeerEntry {
-  connection: PeerConnection;
-  /** Id of the offer/answer exchange, shared by both sides. */
-  attempt: string;
-  /** Whether `connection` opened. */
-  open: boolean;
-  /** Whether `ready` is settled. */
-  settled: boolean;
-  /** Resolves with the connection once open. */
-  ready: Promise<PeerConnection>;
-  /** Settles `ready` (once). */
-  settle: (error: Error | undefined) => void;
-}
-
 interface PendingRequest {
   peerId: string;
   resolve: (response: PeerResponse) => void;
   reject: (error: Error) => void;
 }
 
+/** Flow control of every peer connection: 4 MiB high, 1 MiB low water. */
 const BUFFER_HIGH_BYTES = 4 * 1024 * 1024;
 const BUFFER_LOW_BYTES = 1024 * 1024;
+/** Chunk body limit (the channel's own limit, 256 KiB, also applies). */
 const MAX_CHUNK_BYTES = 256 * 1024;
+/** Incomplete incoming messages one connection may hold. */
 const MAX_PENDING_MESSAGES = 256;
 
 /**
@@ -106,7 +77,7 @@ const MAX_PENDING_MESSAGES = 256;
  *
  * @example
  * ```ts
- * const peers = new PeerManager({ endpointId, relayAddress: 'ws://127.0.0.1:8700' });
+ * const peers = new PeerManager({ endpointId, relayAddress: relayUrl });
  * peers.onRequest(async (fromId, req) => ({ ok: true, data: null }));
  * await peers.start();
  * const res = await peers.request(otherId, { op: 'get', key });
@@ -114,34 +85,56 @@ const MAX_PENDING_MESSAGES = 256;
  * ```
  */
 export class PeerManager {
-  readonly #options: ResolvedOptions;
+  readonly #endpointId: string;
+  readonly #requestTimeoutMs: number;
   readonly #relay: RelayClient;
-  readonly #peers = new Map<string, PeerEntry>();
+  readonly #directory: PeerDirectory;
   readonly #pending = new Map<number, PendingRequest>();
   #handler: PeerRequestHandler | undefined;
-  #native: DataChannelModule | undefined;
   #nextRequestId = 1;
   #closing: Promise<void> | undefined;
 
   /** @throws {@link InvalidArgumentError} for a bad option. */
   constructor(options: PeerManagerOptions) {
-    this.#options = resolveOptions(options);
+    const resolved = resolveOptions(options);
+    this.#endpointId = resolved.endpointId;
+    this.#requestTimeoutMs = resolved.requestTimeoutMs;
+
     this.#relay = new RelayClient({
       address: options.relayAddress,
       id: options.endpointId,
       token: options.relayToken,
       backoff: options.relayBackoff,
     });
-    this.#relay.on('message', (message) => this.#onRelayMessage(message));
     this.#relay.on('state', (state, error) => {
       const why = error === undefined ? '' : `: ${error.message}`;
       log('%s: relay %s%s', options.endpointId, state, why);
+    });
+
+    this.#directory = new PeerDirectory({
+      relay: this.#relay,
+      settings: {
+        localId: resolved.endpointId,
+        iceServers: resolved.iceServers,
+        bindAddress: resolved.bindAddress,
+        channels: resolved.peerChannels,
+        connectTimeoutMs: resolved.connectTimeoutMs,
+        maxMessageBytes: resolved.maxMessageBytes,
+        maxPendingMessages: MAX_PENDING_MESSAGES,
+        bufferHighBytes: BUFFER_HIGH_BYTES,
+        bufferLowBytes: BUFFER_LOW_BYTES,
+        maxChunkBytes: MAX_CHUNK_BYTES,
+      },
+      onMessage: (peerId, from, message) => {
+        this.#onPeerMessage(peerId, from, message);
+      },
+      onClosed: (peerId, error) => this.#failPending(peerId, error),
     });
   }
 
   /** This endpoint's id. */
   get endpointId(): string {
-    return this.#options.endpointId;
+    return this.#endpointId;
   }
 
   /** The relay client (its state and events). */
@@ -151,7 +144,7 @@ export class PeerManager {
 
   /** Ids of peers with an open or opening connection. */
   get peers(): string[] {
-    return [...this.#peers.keys()];
+    return this.#directory.peers;
   }
 
   /**
@@ -159,10 +152,11 @@ export class PeerManager {
    *
    * @throws {@link RelayRegistrationError} when the relay refuses this id.
    * @throws {@link RelayConnectionError} when the relay cannot be reached.
+   * @throws {@link MissingDependencyError} without node-datachannel or ws.
    */
   async start(): Promise<void> {
     this.#assertOpen();
-    this.#native ??= await loadDataChannel();
+    await this.#directory.prepare();
     await this.#relay.connect();
   }
 
@@ -177,7 +171,7 @@ export class PeerManager {
    *
    * @throws {@link PeerTimeoutError} when no response came in time.
    * @throws {@link PeerConnectionError} when the peer cannot be reached or
-   *   the connection was lost.
+   *   the connection was lost (the next request opens a new one).
    * @throws {@link RelayRegistrationError} or {@link RelayConnectionError}
    *   when a new connection is needed and the relay is unavailable.
    */
@@ -187,7 +181,7 @@ export class PeerManager {
     opts?: { timeoutMs?: number },
   ): Promise<PeerResponse> {
     this.#assertOpen();
-    if (peerId === this.endpointId) {
+    if (peerId === this.#endpointId) {
       throw InvalidArgumentError.format(
         'peerId',
         peerId,
@@ -195,15 +189,18 @@ export class PeerManager {
       );
     }
 
-    const timeoutMs = opts?.timeoutMs ?? this.#options.requestTimeoutMs;
+    const timeoutMs = opts?.timeoutMs ?? this.#requestTimeoutMs;
     const abort = new AbortController();
-    const timeout = new PeerTimeoutError(
-      peerId,
-      timeoutMs,
-      `Endpoint ${peerId} did not answer the ${req.op} of key '${req.key}' ` +
-        `within ${timeoutMs} ms.`,
-    );
-    const timer = setTimeout(() => abort.abort(timeout), timeoutMs);
+    const timer = setTimeout(() => {
+      abort.abort(
+        new PeerTimeoutError(
+          peerId,
+          timeoutMs,
+          `Endpoint ${peerId} did not answer the ${req.op} of key ` +
+            `'${req.key}' within ${timeoutMs} ms.`,
+        ),
+      );
+    }, timeoutMs);
 
     try {
       return await this.#exchange(peerId, req, abort.signal);
@@ -229,8 +226,7 @@ export class PeerManager {
     }
     this.#pending.clear();
 
-    for (const entry of [...this.#peers.values()]) entry.connection.close();
-    this.#peers.clear();
+    this.#directory.closeAll();
     await this.#relay.close();
   }
 
@@ -239,10 +235,10 @@ export class PeerManager {
     req: PeerRequest,
     signal: AbortSignal,
   ): Promise<PeerResponse> {
-    const connection = await abortable(this.#connection(peerId), signal);
+    const connection = await abortable(this.#directory.connection(peerId), signal);
 
     const id = this.#nextRequestId;
-    this.#nextRequestId = this.#nextRequestId >= 2 ** 31 ? 1 : this.#nextRequestId + 1;
+    this.#nextRequestId = id >= 2 ** 31 ? 1 : id + 1;
     const response = new Promise<PeerResponse>((resolve, reject) => {
       this.#pending.set(id, { peerId, resolve, reject });
     });
@@ -256,186 +252,7 @@ export class PeerManager {
     }
   }
 
-  /** The open connection to `peerId`, opening one when needed. */
-  async #connection(peerId: string): Promise<PeerConnection> {
-    const known = this.#peers.get(peerId);
-    if (known !== undefined) return known.ready;
-
-    this.#native ??= await loadDataChannel();
-    await this.#relay.connect();
-    this.#assertOpen();
-
-    const again = this.#peers.get(peerId);
-    if (again !== undefined) return again.ready;
-    return this.#newEntry(peerId, 'offerer', randomUUID()).ready;
-  }
-
-  /** Starts a connection attempt and records it as the entry of its peer. */
-  #newEntry(
-    peerId: string,
-    role: 'offerer' | 'answerer',
-    attempt: string,
-  ): PeerEntry {
-    let resolveReady: (connection: PeerConnection) => void = () => undefined;
-    let rejectReady: (error: Error) => void = () => undefined;
-    const ready = new Promise<PeerConnection>((resolve, reject) => {
-      resolveReady = resolve;
-      rejectReady = reject;
-    });
-    ready.catch(() => undefined);
-
-    const connection = this.#createConnection(peerId, role, attempt);
-    const entry: PeerEntry = {
-      connection,
-      attempt,
-      open: false,
-      settled: false,
-      ready,
-      settle: (error) => {
-        if (entry.settled) return;
-        entry.settled = true;
-        if (error === undefined) resolveReady(entry.connection);
-        else rejectReady(error);
-      },
-    };
-    this.#peers.set(peerId, entry);
-    this.#attach(entry, connection);
-    return entry;
-  }
-
-  /** Makes `connection` the current one of `entry` and follows its fate. */
-  #attach(entry: PeerEntry, connection: PeerConnection): void {
-    const peerId = connection.peerId;
-    entry.connection = connection;
-
-    connection.ready().then(
-      () => {
-        if (entry.connection !== connection) return;
-        entry.open = true;
-        entry.settle(undefined);
-      },
-      (error: unknown) => {
-        if (entry.connection === connection) entry.settle(error as Error);
-      },
-    );
-    connection.onMessage((message) => {
-      this.#onPeerMessage(peerId, connection, message);
-    });
-    connection.onClose((error) => this.#onPeerClosed(entry, connection, error));
-  }
-
-  #createConnection(
-    peerId: string,
-    role: 'offerer' | 'answerer',
-    attempt: string,
-  ): PeerConnection {
-    const native = this.#native;
-    if (native === undefined) {
-      throw new ProxyStoreError('The peer manager is not started; call start().');
-    }
-
-    log('%s connection to %s (attempt %s)', role, peerId, attempt);
-    return PeerConnection.create(native, {
-      localId: this.endpointId,
-      peerId,
-      role,
-      iceServers: this.#options.iceServers,
-      bindAddress: this.#options.bindAddress,
-      channels: this.#options.peerChannels,
-      connectTimeoutMs: this.#options.connectTimeoutMs,
-      maxMessageBytes: this.#options.maxMessageBytes,
-      maxPendingMessages: MAX_PENDING_MESSAGES,
-      bufferHighBytes: BUFFER_HIGH_BYTES,
-      bufferLowBytes: BUFFER_LOW_BYTES,
-      maxChunkBytes: MAX_CHUNK_BYTES,
-      signal: (message) => this.#sendSignal(peerId, attempt, message),
-    });
-  }
-
-  #sendSignal(peerId: string, attempt: string, message: LocalSignal): void {
-    const frame: SignalMessage = {
-      type: message.type,
-      to: peerId,
-      connection: attempt,
-    };
-    if (message.sdp !== undefined) frame.sdp = message.sdp;
-    if (message.candidate !== undefined) frame.candidate = message.candidate;
-    if (message.mid !== undefined) frame.mid = message.mid;
-    this.#relay.send(frame);
-  }
-
-  #onRelayMessage(message: SignalMessage | ErrorMessage): void {
-    if (this.#closing !== undefined) return;
-    if (message.type === 'error') {
-      this.#onRelayError(message);
-      return;
-    }
-
-    const peerId = message.from;
-    if (peerId === undefined) return;
-    if (message.type === 'offer') {
-      this.#onOffer(peerId, message);
-      return;
-    }
-
-    const entry = this.#peers.get(peerId);
-    if (entry === undefined || entry.attempt !== message.connection) {
-      log('ignored a stale %s from %s', message.type, peerId);
-      return;
-    }
-    entry.connection.handleSignal(toLocalSignal(message));
-  }
-
-  /**
-   * An offer from `peerId`. With no connection, answer it. With an open
-   * connection, the peer has started over: replace ours. While both sides
-   * are offering at once (glare), the smaller endpoint id's offer wins; the
-   * loser answers it in place, so requests waiting on the entry carry on.
-   */
-  #onOffer(peerId: string, message: SignalMessage): void {
-    const entry = this.#peers.get(peerId);
-    if (entry?.attempt === message.connection) return;
-    if (this.#native === undefined) {
-      log('ignored an offer from %s: not started', peerId);
-      return;
-    }
-
-    const offer = toLocalSignal(message);
-    if (entry === undefined || entry.open) {
-      entry?.connection.close(
-        new PeerConnectionError(
-          peerId,
-          `Endpoint ${peerId} opened a new peer connection, replacing this one.`,
-        ),
-      );
-      this.#newEntry(peerId, 'answerer', message.connection)
-        .connection.handleSignal(offer);
-      return;
-    }
-
-    const ours = entry.connection;
-    if (ours.role === 'offerer' && this.endpointId < peerId) {
-      log('glare with %s: keeping our offer', peerId);
-      return;
-    }
-
-    entry.attempt = message.connection;
-    const answer = this.#createConnection(peerId, 'answerer', message.connection);
-    this.#attach(entry, answer);
-    ours.close();
-    answer.handleSignal(offer);
-  }
-
-  #onRelayError(message: ErrorMessage): void {
-    log('relay error %d: %s', message.code, message.message);
-    if (message.code !== RelayCloseCode.UnknownPeer || message.to === undefined) return;
-
-    const entry = this.#peers.get(message.to);
-    if (entry === undefined || entry.attempt !== message.connection) return;
-    entry.connection.close(new PeerConnectionError(message.to, message.message));
-  }
-
-  #onPeerMessage(peerId: string, connection: PeerConnection, message: Buffer): void {
+  #onPeerMessage(peerId: string, from: PeerConnection, message: Buffer): void {
     let envelope: PeerEnvelope;
     try {
       envelope = decodePeerMessage(message);
@@ -444,68 +261,51 @@ export class PeerManager {
       return;
     }
 
-    if (envelope.kind === 'response') {
-      const pending = this.#pending.get(envelope.id);
-      if (pending === undefined || pending.peerId !== peerId) {
-        log('dropped a late response %d from %s', envelope.id, peerId);
-        return;
-      }
-      pending.resolve(envelope.response);
+    if (envelope.kind === 'request') {
+      void this.#serve(peerId, from, envelope.id, envelope.request);
       return;
     }
 
-    void this.#serve(peerId, connection, envelope.id, envelope.request);
+    const pending = this.#pending.get(envelope.id);
+    if (pending === undefined || pending.peerId !== peerId) {
+      log('dropped a late response %d from %s', envelope.id, peerId);
+      return;
+    }
+    pending.resolve(envelope.response);
   }
 
   async #serve(
     peerId: string,
-    connection: PeerConnection,
+    from: PeerConnection,
     id: number,
     request: PeerRequest,
   ): Promise<void> {
-    let response: PeerResponse;
+    let response: PeerResponse = {
+      ok: false,
+      status: 503,
+      message: 'This endpoint does not serve peer requests.',
+    };
     const handler = this.#handler;
-    if (handler === undefined) {
-      response = {
-        ok: false,
-        status: 503,
-        message: 'This endpoint does not serve peer requests.',
-      };
-    } else {
+    if (handler !== undefined) {
       try {
         response = await handler(peerId, request);
       } catch (error) {
-        response = { ok: false, status: 500, message: (error as Error).message };
+        const message = error instanceof Error ? error.message : String(error);
+        response = { ok: false, status: 500, message };
       }
     }
 
     try {
-      await connection.send(encodeResponse(id, response));
+      await from.send(encodeResponse(id, response));
     } catch (error) {
       const why = (error as Error).message;
       log('cannot answer request %d of %s: %s', id, peerId, why);
     }
   }
 
-  #onPeerClosed(
-    entry: PeerEntry,
-    connection: PeerConnection,
-    error: Error | undefined,
-  ): void {
-    if (entry.connection !== connection) return;
-
-    const peerId = connection.peerId;
-    if (this.#peers.get(peerId) === entry) this.#peers.delete(peerId);
-
-    const failure =
-      error ??
-      new PeerConnectionError(
-        peerId,
-        `The peer connection to ${peerId} closed; the next request reconnects.`,
-      );
-    entry.settle(failure);
+  #failPending(peerId: string, error: Error): void {
     for (const pending of this.#pending.values()) {
-      if (pending.peerId === peerId) pending.reject(failure);
+      if (pending.peerId === peerId) pending.reject(error);
     }
   }
 
@@ -514,14 +314,6 @@ export class PeerManager {
       throw new ProxyStoreError('The peer manager is closed; create a new one.');
     }
   }
-}
-
-function toLocalSignal(message: SignalMessage): LocalSignal {
-  const signal: LocalSignal = { type: message.type };
-  if (message.sdp !== undefined) signal.sdp = message.sdp;
-  if (message.candidate !== undefined) signal.candidate = message.candidate;
-  if (message.mid !== undefined) signal.mid = message.mid;
-  return signal;
 }
 
 /** Rejects with the signal's reason as soon as it aborts. */
@@ -544,6 +336,16 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
+interface ResolvedOptions {
+  endpointId: string;
+  iceServers: string[];
+  bindAddress: string;
+  peerChannels: number;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxMessageBytes: number;
+}
+
 function resolveOptions(options: PeerManagerOptions): ResolvedOptions {
   const resolved: ResolvedOptions = {
     endpointId: options.endpointId,
@@ -556,7 +358,11 @@ function resolveOptions(options: PeerManagerOptions): ResolvedOptions {
   };
 
   if (typeof resolved.endpointId !== 'string' || resolved.endpointId === '') {
-    throw InvalidArgumentError.format('endpointId', options.endpointId, 'use a non-empty id');
+    throw InvalidArgumentError.format(
+      'endpointId',
+      options.endpointId,
+      'use a non-empty id',
+    );
   }
   if (!Number.isInteger(resolved.peerChannels) || resolved.peerChannels < 1) {
     throw InvalidArgumentError.format(
@@ -565,8 +371,9 @@ function resolveOptions(options: PeerManagerOptions): ResolvedOptions {
       'use an integer of at least 1',
     );
   }
-  for (const field of ['connectTimeoutMs', 'requestTimeoutMs', 'maxMessageBytes'] as const) {
-    if (!(resolved[field] > 0)) {
+  const positive = ['connectTimeoutMs', 'requestTimeoutMs', 'maxMessageBytes'];
+  for (const field of positive as (keyof ResolvedOptions)[]) {
+    if (!((resolved[field] as number) > 0)) {
       throw InvalidArgumentError.format(field, resolved[field], 'use a positive number');
     }
   }

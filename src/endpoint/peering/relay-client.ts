@@ -21,7 +21,6 @@ import type { WebSocket } from 'ws';
 
 import {
   InvalidArgumentError,
-  ProxyStoreError,
   RelayConnectionError,
   RelayRegistrationError,
 } from '../../errors.js';
@@ -33,19 +32,15 @@ import {
   type BackoffOptions,
 } from './backoff.js';
 import { loadWs } from './optional-deps.js';
+import { attemptRegistration, closeSocket } from './relay-attempt.js';
 import {
   encodeRelayMessage,
   FATAL_CLOSE_CODES,
-  MESSAGE_TOO_BIG,
-  parseRelayMessage,
   type ErrorMessage,
   type SignalMessage,
 } from './relay-protocol.js';
 
 const log = logger('relay:client');
-
-/** Largest frame the client accepts from the relay. */
-const MAX_RECEIVE_BYTES = 16 * 1024 * 1024;
 
 /** Options of {@link RelayClient}. */
 export interface RelayClientOptions {
@@ -88,11 +83,6 @@ export interface RelayClientEvents {
   message: [SignalMessage | ErrorMessage];
   /** The state changed; `error` says why, for `failed`/`disconnected`. */
   state: [RelayClientState, Error | undefined];
-}
-
-/** A transient failure of one attempt: retried. */
-class AttemptError extends ProxyStoreError {
-  override readonly name = 'AttemptError';
 }
 
 /** How long a connection must last before the retry count starts over. */
@@ -253,122 +243,21 @@ export class RelayClient extends EventEmitter<RelayClientEvents> {
   }
 
   async #attempt(): Promise<void> {
-    const { WebSocket } = await loadWs();
+    const ws = await loadWs();
     if (this.#isClosed()) throw this.#closedError();
 
-    const headers: Record<string, string> = {};
-    if (this.#options.token !== undefined) {
-      headers['Authorization'] = `Bearer ${this.#options.token}`;
-    }
-    const socket = new WebSocket(this.address, {
-      headers,
-      perMessageDeflate: false,
-      maxPayload: MAX_RECEIVE_BYTES,
-      handshakeTimeout: this.#timeoutMs,
-      ...(this.#options.lookup === undefined ? {} : { lookup: this.#options.lookup }),
+    await attemptRegistration(ws, {
+      address: this.address,
+      id: this.#options.id,
+      name: this.#options.name,
+      token: this.#options.token,
+      lookup: this.#options.lookup,
+      timeoutMs: this.#timeoutMs,
+      signal: this.#abort.signal,
+      onRegistered: (socket, max) => this.#onRegistered(socket, max),
+      onMessage: (message) => this.emit('message', message),
+      onLost: (socket, code, reason) => this.#onLost(socket, code, reason),
     });
-
-    await this.#register(socket);
-  }
-
-  #register(socket: WebSocket): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let registered = false;
-      let lastError: Error | undefined;
-      let httpStatus: number | undefined;
-
-      const timer = setTimeout(() => {
-        lastError = new AttemptError(
-          `no registration reply within ${this.#timeoutMs} ms`,
-        );
-        socket.terminate();
-      }, this.#timeoutMs);
-      const onAbort = () => socket.terminate();
-      this.#abort.signal.addEventListener('abort', onAbort, { once: true });
-
-      socket.on('error', (error) => {
-        lastError = error;
-      });
-      socket.on('unexpected-response', (request, response) => {
-        httpStatus = response.statusCode;
-        request.destroy();
-      });
-      socket.on('open', () => {
-        const message = { type: 'register', id: this.#options.id } as const;
-        const name = this.#options.name;
-        socket.send(encodeRelayMessage(name === undefined ? message : { ...message, name }));
-      });
-
-      socket.on('message', (data, isBinary) => {
-        if (isBinary) {
-          log('ignored a binary frame from the relay');
-          return;
-        }
-
-        let message;
-        try {
-          message = parseRelayMessage(String(data));
-        } catch (error) {
-          log('ignored a bad frame from the relay: %s', (error as Error).message);
-          return;
-        }
-
-        if (!registered) {
-          if (message.type !== 'registered') {
-            lastError = new AttemptError(`unexpected ${message.type} before registration`);
-            socket.terminate();
-            return;
-          }
-          registered = true;
-          clearTimeout(timer);
-          this.#abort.signal.removeEventListener('abort', onAbort);
-          this.#onRegistered(socket, message.maxMessageBytes);
-          resolve();
-        } else if (message.type === 'register' || message.type === 'registered') {
-          log('ignored a %s frame from the relay', message.type);
-        } else {
-          this.emit('message', message);
-        }
-      });
-
-      socket.on('close', (code, reasonBytes) => {
-        clearTimeout(timer);
-        this.#abort.signal.removeEventListener('abort', onAbort);
-        const reason = reasonBytes.toString();
-
-        if (registered) {
-          this.#onLost(socket, code, reason);
-          return;
-        }
-        reject(this.#attemptFailure(code, reason, httpStatus, lastError));
-      });
-    });
-  }
-
-  #attemptFailure(
-    code: number,
-    reason: string,
-    httpStatus: number | undefined,
-    lastError: Error | undefined,
-  ): Error {
-    if (FATAL_CLOSE_CODES.has(code) || code === MESSAGE_TOO_BIG) {
-      return new RelayRegistrationError(this.address, code, reason);
-    }
-    if (httpStatus !== undefined && httpStatus >= 400 && httpStatus < 500) {
-      return new RelayRegistrationError(
-        this.address,
-        httpStatus,
-        `HTTP ${httpStatus} on the WebSocket upgrade`,
-      );
-    }
-
-    const detail =
-      httpStatus !== undefined
-        ? `HTTP ${httpStatus}`
-        : lastError !== undefined
-          ? describeError(lastError)
-          : `closed with ${code}${reason === '' ? '' : ` (${reason})`}`;
-    return new AttemptError(detail, { cause: lastError });
   }
 
   #onRegistered(socket: WebSocket, maxMessageBytes: number): void {
@@ -455,19 +344,4 @@ export class RelayClient extends EventEmitter<RelayClientEvents> {
       `The relay client for ${this.address} is closed; create a new one.`,
     );
   }
-}
-
-function describeError(error: Error): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === undefined ? error.message : `${code}: ${error.message}`;
-}
-
-async function closeSocket(socket: WebSocket): Promise<void> {
-  if (socket.readyState === socket.CLOSED) return;
-
-  const closed = new Promise((resolve) => socket.once('close', resolve));
-  socket.close(1000, 'Client closing.');
-  const grace = new Promise((resolve) => setTimeout(resolve, 1000).unref());
-  await Promise.race([closed, grace]);
-  socket.terminate();
 }
