@@ -1,24 +1,24 @@
-import type { CloseOptions, Connector, ConnectorConfig } from '../connectors/connector.js';
 import { registerConnectorKind } from '../connectors/kinds.js';
 import { DimConnectorError } from '../errors.js';
-import { logger } from '../utils/debug.js';
 import type { JsonObject } from '../utils/json.js';
-import { newObjectId } from '../utils/uuid.js';
-import { resolveDimHost } from './dim-address.js';
-import { assertDimKey, formatAddress } from './dim-key.js';
+import { dimOptionsFromJson } from './dim-config.js';
+import type { DimServerSettings } from './dim-config.js';
+import { DimConnector } from './dim-connector.js';
+import type { DimTransportInfo } from './dim-connector.js';
 import type { DimKey } from './dim-key.js';
-import { acquireServer } from './server-registry.js';
-import type { DimServerHandle, DimServerLease } from './server-registry.js';
+import type { DimServerHandle } from './server-registry.js';
 import { loadUcxAddon } from './ucx-binding.js';
 import type { UcxAddon, UcxOp, UcxReply } from './ucx-binding.js';
-import { resolveUCXOptions, ucxOptionsFromJson, ucxOptionsToJson } from './ucx-config.js';
-import type { ResolvedUCXOptions, UCXConnectorOptions } from './ucx-config.js';
+import { UCX_CHUNK_LIMITS } from './ucx-config.js';
+import type { UCXConnectorOptions } from './ucx-config.js';
 import { ucxRequest } from './ucx-peer.js';
 import { UcxServerHandle } from './ucx-server.js';
 
-const log = logger('connector:ucx');
-
-const KIND = 'ucx';
+const UCX: DimTransportInfo<'ucx'> = {
+  kind: 'ucx',
+  className: 'UCXConnector',
+  chunkLimits: UCX_CHUNK_LIMITS,
+};
 
 /**
  * Keeps each object in the memory of the process that put it, and lets any
@@ -46,117 +46,52 @@ const KIND = 'ucx';
  * `DimPeerUnavailableError`, one that does not answer in time
  * `DimTimeoutError`; both name its address.
  */
-export class UCXConnector implements Connector<DimKey> {
-  readonly kind = KIND;
-  readonly #options: ResolvedUCXOptions;
-  readonly #host: string;
+export class UCXConnector extends DimConnector<'ucx'> {
   readonly #addon: UcxAddon;
-  #lease: Promise<DimServerLease<DimServerHandle>> | undefined;
-  #closing: Promise<void> | undefined;
 
   /** @throws {@link UcxUnavailableError} when UCX or the addon is missing. */
   constructor(options: UCXConnectorOptions = {}) {
-    this.#options = resolveUCXOptions(options);
-    this.#host = resolveDimHost(this.#options);
+    super(UCX, options);
     this.#addon = loadUcxAddon();
   }
 
   /** Rebuilds a connector from `config().options`; starts no server. */
   static fromConfig(options: JsonObject): UCXConnector {
-    return new UCXConnector(ucxOptionsFromJson(options));
+    return new UCXConnector(dimOptionsFromJson(options));
   }
 
-  config(): ConnectorConfig {
-    return { kind: KIND, options: ucxOptionsToJson(this.#options) };
+  async get(key: DimKey): Promise<Uint8Array | null> {
+    // TODO(ucx): keys of this process's own server could be read without the
+    // UCX loopback round trip (as WebsocketConnector does).
+    const k = this.checkKey(key);
+    const reply = await this.#request(k.host, k.port, 'get', k.id, { expected: k.size });
+    return reply instanceof ArrayBuffer ? new Uint8Array(reply) : null;
   }
 
-  /** The address of this process's server, once a put has started it. */
-  async serverAddress(): Promise<string> {
-    return (await this.#server()).address;
+  async exists(key: DimKey): Promise<boolean> {
+    const k = this.checkKey(key);
+    return (await this.#request(k.host, k.port, 'exists', k.id)) === true;
   }
 
-  async put(data: Uint8Array): Promise<DimKey> {
-    const server = await this.#server();
-    const id = newObjectId();
+  async evict(key: DimKey): Promise<void> {
+    const k = this.checkKey(key);
+    await this.#request(k.host, k.port, 'evict', k.id);
+  }
 
+  protected async putTo(server: DimServerHandle, id: string, data: Uint8Array): Promise<void> {
     if (server instanceof UcxServerHandle) {
       this.#checkSize(data, server.address);
       await server.put(id, data);
     } else {
       await this.#request(server.host, server.port, 'put', id, { data });
     }
-    return { kind: KIND, id, size: data.byteLength, host: server.host, port: server.port };
   }
 
-  async putBatch(data: readonly Uint8Array[]): Promise<DimKey[]> {
-    return Promise.all(data.map((d) => this.put(d)));
+  protected startServer(settings: DimServerSettings): Promise<DimServerHandle> {
+    return UcxServerHandle.start(this.#addon, settings);
   }
 
-  async get(key: DimKey): Promise<Uint8Array | null> {
-    // TODO(ucx): keys of this process's own server could be read without the
-    // UCX loopback round trip (as WebsocketConnector does).
-    const k = this.#check(key);
-    const reply = await this.#request(k.host, k.port, 'get', k.id, { expected: k.size });
-    return reply instanceof ArrayBuffer ? new Uint8Array(reply) : null;
-  }
-
-  async getBatch(keys: readonly DimKey[]): Promise<(Uint8Array | null)[]> {
-    return Promise.all(keys.map((k) => this.get(k)));
-  }
-
-  async exists(key: DimKey): Promise<boolean> {
-    const k = this.#check(key);
-    return (await this.#request(k.host, k.port, 'exists', k.id)) === true;
-  }
-
-  async evict(key: DimKey): Promise<void> {
-    const k = this.#check(key);
-    await this.#request(k.host, k.port, 'evict', k.id);
-  }
-
-  /**
-   * Gives back this connector's share of the server; the last share stops
-   * it, dropping its objects (so `clear` has no further effect). Idempotent.
-   */
-  close(_options?: CloseOptions): Promise<void> {
-    this.#closing ??= this.#close();
-    return this.#closing;
-  }
-
-  async #close(): Promise<void> {
-    const lease = this.#lease;
-    if (lease === undefined) return;
-    try {
-      await (await lease).release();
-    } catch (error) {
-      log('closing: the server had not started (%s)', (error as Error).message);
-    }
-  }
-
-  #server(): Promise<DimServerHandle> {
-    this.#assertOpen(formatAddress(this.#host, this.#options.port));
-    this.#lease ??= acquireServer({
-      kind: KIND,
-      host: this.#host,
-      port: this.#options.port,
-      ping: (host, port) => this.#ping(host, port),
-      attach: (host, port) => remoteServer(host, port),
-      start: () =>
-        UcxServerHandle.start(this.#addon, {
-          host: this.#host,
-          port: this.#options.port,
-          maxMessageSize: this.#options.maxMessageSize,
-          chunkSize: this.#options.chunkSize,
-        }),
-    });
-    const lease = this.#lease;
-    lease.catch(() => {
-      if (this.#lease === lease) this.#lease = undefined;
-    });
-    return lease.then((l) => l.server);
-  }
-
-  async #ping(host: string, port: number): Promise<boolean> {
+  protected async ping(host: string, port: number): Promise<boolean> {
     try {
       await this.#request(host, port, 'ping', '');
       return true;
@@ -175,46 +110,20 @@ export class UCXConnector implements Connector<DimKey> {
     return ucxRequest(
       this.#addon,
       { host, port, op, id, data: extra.data, expectedSize: extra.expected },
-      this.#options,
+      this.options,
     );
-  }
-
-  #check(key: DimKey): DimKey {
-    const checked = assertDimKey(key, KIND);
-    this.#assertOpen(formatAddress(checked.host, checked.port));
-    return checked;
   }
 
   #checkSize(data: Uint8Array, address: string): void {
-    if (data.byteLength <= this.#options.maxMessageSize) return;
+    const { maxMessageSize } = this.options;
+    if (data.byteLength <= maxMessageSize) return;
     throw new DimConnectorError(
-      KIND,
+      this.kind,
       address,
       `Cannot put an object of ${data.byteLength} bytes: maxMessageSize is ` +
-        `${this.#options.maxMessageSize}. Raise maxMessageSize on every peer.`,
-    );
-  }
-
-  #assertOpen(address: string): void {
-    if (this.#closing === undefined) return;
-    throw new DimConnectorError(
-      KIND,
-      address,
-      'This UCXConnector is closed; make a new one (or a new store).',
+        `${maxMessageSize}. Raise maxMessageSize on every peer.`,
     );
   }
 }
 
-/** Handle of another process's server found answering at our address. */
-function remoteServer(host: string, port: number): DimServerHandle {
-  return {
-    kind: KIND,
-    host,
-    port,
-    address: formatAddress(host, port),
-    owned: false,
-    stop: async () => undefined,
-  };
-}
-
-registerConnectorKind(KIND, (options) => UCXConnector.fromConfig(options));
+registerConnectorKind(UCX.kind, (options) => UCXConnector.fromConfig(options));

@@ -7,6 +7,7 @@ import {
   DimPeerUnavailableError,
   DimTimeoutError,
 } from '../errors.js';
+import type { DimTransportSettings } from './dim-config.js';
 import { formatAddress } from './dim-key.js';
 import { UCX_OPS } from './ucx-binding.js';
 import { clearDeadline, setDeadline } from './ucx-deadlines.js';
@@ -16,13 +17,6 @@ const KIND = 'ucx';
 
 /** Rate a request is allowed on top of its timeout: 1 s per 50 MB. */
 const ALLOWED_BYTES_PER_MS = 50_000;
-
-/** What a request needs to know besides its target. */
-export interface UcxRequestSettings {
-  readonly timeoutMs: number;
-  readonly maxMessageSize: number;
-  readonly chunkSize: number;
-}
 
 /** One request to a UCX DIM server. */
 export interface UcxRequest {
@@ -59,7 +53,7 @@ export async function ucxHostIp(host: string): Promise<string> {
 export function ucxRequest(
   addon: UcxAddon,
   request: UcxRequest,
-  settings: UcxRequestSettings,
+  settings: DimTransportSettings,
 ): Promise<UcxReply> {
   // IP literals (the usual case) skip the DNS step and its extra await.
   if (isIP(request.host) !== 0) return send(addon, request, request.host, settings);
@@ -83,7 +77,7 @@ function send(
   addon: UcxAddon,
   request: UcxRequest,
   ip: string,
-  settings: UcxRequestSettings,
+  settings: DimTransportSettings,
 ): Promise<UcxReply> {
   const address = formatAddress(request.host, request.port);
   const size = Math.max(request.expectedSize ?? 0, request.data?.byteLength ?? 0);

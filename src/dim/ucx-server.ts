@@ -1,5 +1,6 @@
 import { DimConnectorError } from '../errors.js';
 import { logger } from '../utils/debug.js';
+import type { DimServerSettings } from './dim-config.js';
 import { formatAddress } from './dim-key.js';
 import type { DimServerHandle } from './server-registry.js';
 import { callUcx } from './ucx-binding.js';
@@ -9,15 +10,6 @@ import { ucxError, ucxHostIp } from './ucx-peer.js';
 const log = logger('dim:ucx:server');
 
 const KIND = 'ucx';
-
-/** Where and how a UCX server listens. */
-export interface UcxServerSettings {
-  readonly host: string;
-  /** 0 picks a free port. */
-  readonly port: number;
-  readonly maxMessageSize: number;
-  readonly chunkSize: number;
-}
 
 /**
  * A UCX DIM server this process started. The server lives in the addon:
@@ -50,7 +42,7 @@ export class UcxServerHandle implements DimServerHandle {
    * @throws {@link DimConnectorError}; its `code` is `'EADDRINUSE'` when
    * the port is taken.
    */
-  static async start(addon: UcxAddon, settings: UcxServerSettings): Promise<UcxServerHandle> {
+  static async start(addon: UcxAddon, settings: DimServerSettings): Promise<UcxServerHandle> {
     const address = formatAddress(settings.host, settings.port);
     try {
       const ip = await ucxHostIp(settings.host);

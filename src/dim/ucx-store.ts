@@ -1,5 +1,6 @@
 import type { StoreOptions } from '../store/config.js';
 import { Store } from '../store/store.js';
+import { splitDimOptions } from './dim-config.js';
 import type { DimKey } from './dim-key.js';
 import type { UCXConnectorOptions } from './ucx-config.js';
 import { UCXConnector } from './ucx-connector.js';
@@ -24,23 +25,7 @@ export class UCXStore extends Store<DimKey> {
   declare readonly connector: UCXConnector;
 
   constructor(name: string, options: UCXStoreOptions = {}) {
-    const {
-      address,
-      interface: nic,
-      port,
-      timeoutMs,
-      maxMessageSize,
-      chunkSize,
-      ...storeOptions
-    } = options;
-    const connector = new UCXConnector({
-      address,
-      interface: nic,
-      port,
-      timeoutMs,
-      maxMessageSize,
-      chunkSize,
-    });
-    super(name, connector, storeOptions);
+    const { connector, store } = splitDimOptions(options);
+    super(name, new UCXConnector(connector), store);
   }
 }

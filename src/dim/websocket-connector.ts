@@ -1,30 +1,27 @@
-import type { CloseOptions, Connector, ConnectorConfig } from '../connectors/connector.js';
 import { registerConnectorKind } from '../connectors/kinds.js';
 import { DimConnectorError } from '../errors.js';
-import { logger } from '../utils/debug.js';
 import type { JsonObject } from '../utils/json.js';
-import { newObjectId } from '../utils/uuid.js';
-import { resolveDimHost } from './dim-address.js';
-import { assertDimKey, formatAddress } from './dim-key.js';
+import { dimOptionsFromJson } from './dim-config.js';
+import type { DimServerSettings } from './dim-config.js';
+import { DimConnector } from './dim-connector.js';
+import type { DimTransportInfo } from './dim-connector.js';
+import { formatAddress } from './dim-key.js';
 import type { DimKey } from './dim-key.js';
 import type { DimRequest, DimResponse } from './protocol.js';
-import { acquireServer, localServer } from './server-registry.js';
-import type { DimServerHandle, DimServerLease } from './server-registry.js';
-import {
-  resolveWebsocketOptions,
-  websocketOptionsFromJson,
-  websocketOptionsToJson,
-} from './websocket-config.js';
-import type {
-  ResolvedWebsocketOptions,
-  WebsocketConnectorOptions,
-} from './websocket-config.js';
+import { localServer } from './server-registry.js';
+import type { DimServerHandle } from './server-registry.js';
+import { WEBSOCKET_CHUNK_LIMITS } from './websocket-config.js';
+import type { WebsocketConnectorOptions } from './websocket-config.js';
 import { WebsocketPeer } from './websocket-peer.js';
 import { WebsocketServerHandle } from './websocket-server-handle.js';
 
-const log = logger('connector:websocket');
-
 const KIND = 'websocket';
+
+const WEBSOCKET: DimTransportInfo<'websocket'> = {
+  kind: KIND,
+  className: 'WebsocketConnector',
+  chunkLimits: WEBSOCKET_CHUNK_LIMITS,
+};
 
 /**
  * Keeps each object in the memory of the process that put it, and lets any
@@ -45,48 +42,16 @@ const KIND = 'websocket';
  * `DimTimeoutError`, naming its address. The server listens on
  * 127.0.0.1 unless `address` or `interface` says otherwise.
  */
-export class WebsocketConnector implements Connector<DimKey> {
-  readonly kind = KIND;
-  readonly #options: ResolvedWebsocketOptions;
-  readonly #host: string;
+export class WebsocketConnector extends DimConnector<'websocket'> {
   readonly #peers = new Map<string, WebsocketPeer>();
-  #lease: Promise<DimServerLease<DimServerHandle>> | undefined;
-  #closing: Promise<void> | undefined;
 
   constructor(options: WebsocketConnectorOptions = {}) {
-    this.#options = resolveWebsocketOptions(options);
-    this.#host = resolveDimHost(this.#options);
+    super(WEBSOCKET, options);
   }
 
   /** Rebuilds a connector from `config().options`; starts no server. */
   static fromConfig(options: JsonObject): WebsocketConnector {
-    return new WebsocketConnector(websocketOptionsFromJson(options));
-  }
-
-  config(): ConnectorConfig {
-    return { kind: KIND, options: websocketOptionsToJson(this.#options) };
-  }
-
-  /** The address of this process's server, once a put has started it. */
-  async serverAddress(): Promise<string> {
-    return (await this.#server()).address;
-  }
-
-  async put(data: Uint8Array): Promise<DimKey> {
-    const server = await this.#server();
-    const id = newObjectId();
-
-    if (server instanceof WebsocketServerHandle) {
-      await server.put(id, data);
-    } else {
-      const peer = this.#peer(server.host, server.port);
-      expectOk(await peer.request({ op: 'put', id, data }), peer, 'put');
-    }
-    return { kind: KIND, id, size: data.byteLength, host: server.host, port: server.port };
-  }
-
-  async putBatch(data: readonly Uint8Array[]): Promise<DimKey[]> {
-    return Promise.all(data.map((d) => this.put(d)));
+    return new WebsocketConnector(dimOptionsFromJson(options));
   }
 
   async get(key: DimKey): Promise<Uint8Array | null> {
@@ -96,10 +61,6 @@ export class WebsocketConnector implements Connector<DimKey> {
     const response = await peer.request({ op: 'get', id });
     if (response.status === 'missing') return null;
     return expectOk(response, peer, 'get') ?? new Uint8Array(0);
-  }
-
-  async getBatch(keys: readonly DimKey[]): Promise<(Uint8Array | null)[]> {
-    return Promise.all(keys.map((k) => this.get(k)));
   }
 
   async exists(key: DimKey): Promise<boolean> {
@@ -118,57 +79,21 @@ export class WebsocketConnector implements Connector<DimKey> {
     expectOk(await peer.request({ op: 'evict', id }), peer, 'evict');
   }
 
-  /**
-   * Closes this connector's connections and gives back its share of the
-   * server; the last share stops it, dropping its objects (so `clear` has
-   * no further effect). Idempotent.
-   */
-  close(_options?: CloseOptions): Promise<void> {
-    this.#closing ??= this.#close();
-    return this.#closing;
-  }
-
-  async #close(): Promise<void> {
-    for (const peer of this.#peers.values()) peer.close();
-    this.#peers.clear();
-
-    const lease = this.#lease;
-    if (lease === undefined) return;
-    try {
-      await (await lease).release();
-    } catch (error) {
-      log('closing: the server had not started (%s)', (error as Error).message);
+  protected async putTo(server: DimServerHandle, id: string, data: Uint8Array): Promise<void> {
+    if (server instanceof WebsocketServerHandle) {
+      await server.put(id, data);
+    } else {
+      const peer = this.#peer(server.host, server.port);
+      expectOk(await peer.request({ op: 'put', id, data }), peer, 'put');
     }
   }
 
-  #server(): Promise<DimServerHandle> {
-    this.#assertOpen(formatAddress(this.#host, this.#options.port));
-    this.#lease ??= acquireServer({
-      kind: KIND,
-      host: this.#host,
-      port: this.#options.port,
-      ping: (host, port) => this.#ping(host, port),
-      attach: (host, port) => remoteServer(host, port),
-      start: () =>
-        WebsocketServerHandle.start(
-          {
-            host: this.#host,
-            port: this.#options.port,
-            maxMessageSize: this.#options.maxMessageSize,
-            chunkSize: this.#options.chunkSize,
-          },
-          this.#options.timeoutMs,
-        ),
-    });
-    const lease = this.#lease;
-    lease.catch(() => {
-      if (this.#lease === lease) this.#lease = undefined;
-    });
-    return lease.then((l) => l.server);
+  protected startServer(settings: DimServerSettings): Promise<DimServerHandle> {
+    return WebsocketServerHandle.start(settings, this.options.timeoutMs);
   }
 
-  async #ping(host: string, port: number): Promise<boolean> {
-    const peer = new WebsocketPeer(host, port, this.#options);
+  protected async ping(host: string, port: number): Promise<boolean> {
+    const peer = new WebsocketPeer(host, port, this.options);
     try {
       return (await peer.request({ op: 'ping', id: '' })).status === 'ok';
     } catch {
@@ -178,14 +103,17 @@ export class WebsocketConnector implements Connector<DimKey> {
     }
   }
 
+  protected override closeClients(): void {
+    for (const peer of this.#peers.values()) peer.close();
+    this.#peers.clear();
+  }
+
   #route(key: DimKey): {
     id: string;
     local: WebsocketServerHandle | undefined;
     peer: WebsocketPeer;
   } {
-    const checked = assertDimKey(key, KIND);
-    this.#assertOpen(formatAddress(checked.host, checked.port));
-
+    const checked = this.checkKey(key);
     const server = localServer(KIND, checked.host, checked.port);
     const local = server instanceof WebsocketServerHandle ? server : undefined;
     return { id: checked.id, local, peer: this.#peer(checked.host, checked.port) };
@@ -195,32 +123,11 @@ export class WebsocketConnector implements Connector<DimKey> {
     const address = formatAddress(host, port);
     let peer = this.#peers.get(address);
     if (peer === undefined) {
-      peer = new WebsocketPeer(host, port, this.#options);
+      peer = new WebsocketPeer(host, port, this.options);
       this.#peers.set(address, peer);
     }
     return peer;
   }
-
-  #assertOpen(address: string): void {
-    if (this.#closing === undefined) return;
-    throw new DimConnectorError(
-      KIND,
-      address,
-      'This WebsocketConnector is closed; make a new one (or a new store).',
-    );
-  }
-}
-
-/** Handle of another process's server found answering at our address. */
-function remoteServer(host: string, port: number): DimServerHandle {
-  return {
-    kind: KIND,
-    host,
-    port,
-    address: formatAddress(host, port),
-    owned: false,
-    stop: async () => undefined,
-  };
 }
 
 function expectOk(

@@ -10,6 +10,7 @@ import {
 } from '../errors.js';
 import { logger } from '../utils/debug.js';
 import { ChunkReader, Reassembler, chunkToMessages, splitMessage } from './chunking.js';
+import type { DimTransportSettings } from './dim-config.js';
 import { formatAddress } from './dim-key.js';
 import { decodeResponse, encodeRequest } from './protocol.js';
 import type { DimRequest, DimResponse } from './protocol.js';
@@ -19,16 +20,6 @@ const log = logger('dim:websocket');
 
 const KIND = 'websocket';
 const MAX_MESSAGE_ID = 0xffffffff;
-
-/** Settings of a {@link WebsocketPeer}. */
-export interface PeerSettings {
-  /** Inactivity limit of a request, and of the handshake, in ms. */
-  readonly timeoutMs: number;
-  /** Largest response accepted, in bytes. */
-  readonly maxMessageSize: number;
-  /** Largest chunk payload sent, in bytes. */
-  readonly chunkSize: number;
-}
 
 interface PendingRequest {
   readonly op: DimRequest['op'];
@@ -61,7 +52,7 @@ export class WebsocketPeer {
   readonly host: string;
   readonly port: number;
   readonly address: string;
-  readonly #settings: PeerSettings;
+  readonly #settings: DimTransportSettings;
   readonly #pending = new Map<number, PendingRequest>();
   #connection: Promise<Connection> | undefined;
   /** The open connection that {@link WebsocketPeer.#connection} resolved to. */
@@ -69,7 +60,12 @@ export class WebsocketPeer {
   #nextId = 1;
   #closed = false;
 
-  constructor(host: string, port: number, settings: PeerSettings) {
+  /**
+   * @param settings - `timeoutMs` limits the inactivity of a request and
+   * the handshake; `maxMessageSize` the response; `chunkSize` the chunks
+   * sent.
+   */
+  constructor(host: string, port: number, settings: DimTransportSettings) {
     this.host = host;
     this.port = port;
     this.address = formatAddress(host, port);

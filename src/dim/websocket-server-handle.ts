@@ -2,12 +2,12 @@ import type { Worker } from 'node:worker_threads';
 
 import { DimConnectorError } from '../errors.js';
 import { logger } from '../utils/debug.js';
+import type { DimServerSettings } from './dim-config.js';
 import { formatAddress } from './dim-key.js';
 import { startModuleWorker } from './module-worker.js';
 import type { DimServerHandle } from './server-registry.js';
 import { transferableCopy } from './server-thread-messages.js';
 import type { ServerThreadMessage, ServerThreadRequest } from './server-thread-messages.js';
-import type { WebsocketServerSettings } from './websocket-server.js';
 
 const log = logger('dim:websocket:server');
 
@@ -73,7 +73,7 @@ export class WebsocketServerHandle implements DimServerHandle {
    * port is taken.
    */
   static async start(
-    settings: WebsocketServerSettings,
+    settings: DimServerSettings,
     timeoutMs: number,
   ): Promise<WebsocketServerHandle> {
     const address = formatAddress(settings.host, settings.port);

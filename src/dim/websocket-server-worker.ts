@@ -4,15 +4,16 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 
+import type { DimServerSettings } from './dim-config.js';
 import { startWebsocketServer } from './websocket-server.js';
-import type { ObjectTable, WebsocketServerSettings } from './websocket-server.js';
+import type { ObjectTable } from './websocket-server.js';
 import { transferableCopy } from './server-thread-messages.js';
 import type { ServerThreadMessage, ServerThreadRequest } from './server-thread-messages.js';
 
 const owner = parentPort;
 if (owner === null) throw new Error('websocket-server-worker must run in a worker thread.');
 
-const settings = (workerData as { settings: WebsocketServerSettings }).settings;
+const settings = (workerData as { settings: DimServerSettings }).settings;
 const objects: ObjectTable = new Map();
 
 function post(message: ServerThreadMessage, transfer: ArrayBuffer[] = []): void {

@@ -7,6 +7,7 @@ import { DimFrameError } from '../errors.js';
 import { logger } from '../utils/debug.js';
 import { ChunkReader, Reassembler, chunkToMessages, splitMessage } from './chunking.js';
 import type { IncomingChunk } from './chunking.js';
+import type { DimServerSettings } from './dim-config.js';
 import { decodeRequest, encodeResponse } from './protocol.js';
 import type { DimRequest, DimResponse } from './protocol.js';
 import { loadWs, serverSocketOptions } from './ws-module.js';
@@ -17,17 +18,6 @@ const log = logger('dim:websocket:server');
 const CLOSE_PROTOCOL_ERROR = 1002;
 /** Close code for a text message, which the protocol never uses. */
 const CLOSE_UNSUPPORTED_DATA = 1003;
-
-/** Settings of a WebSocket DIM server. */
-export interface WebsocketServerSettings {
-  readonly host: string;
-  /** Port to bind; 0 picks a free one. */
-  readonly port: number;
-  /** Largest request (object) accepted, in bytes. */
-  readonly maxMessageSize: number;
-  /** Largest chunk payload sent, in bytes. */
-  readonly chunkSize: number;
-}
 
 /** The objects a DIM server holds, by object id. */
 export type ObjectTable = Map<string, Uint8Array>;
@@ -51,7 +41,7 @@ export interface RunningWebsocketServer {
  * thread, so a thread blocked in a synchronous resolve can still be served.
  */
 export async function startWebsocketServer(
-  settings: WebsocketServerSettings,
+  settings: DimServerSettings,
   objects: ObjectTable,
 ): Promise<RunningWebsocketServer> {
   const { WebSocketServer } = await loadWs(`${settings.host}:${settings.port}`);
@@ -69,7 +59,7 @@ export async function startWebsocketServer(
   return { port, close: () => closeServer(server) };
 }
 
-function serve(socket: WebSocket, settings: WebsocketServerSettings, objects: ObjectTable): void {
+function serve(socket: WebSocket, settings: DimServerSettings, objects: ObjectTable): void {
   const reader = new ChunkReader();
   const reassembler = new Reassembler({ maxMessageSize: settings.maxMessageSize });
 

@@ -1,5 +1,6 @@
 import type { StoreOptions } from '../store/config.js';
 import { Store } from '../store/store.js';
+import { splitDimOptions } from './dim-config.js';
 import type { DimKey } from './dim-key.js';
 import type { WebsocketConnectorOptions } from './websocket-config.js';
 import { WebsocketConnector } from './websocket-connector.js';
@@ -23,23 +24,7 @@ export class WebsocketStore extends Store<DimKey> {
   declare readonly connector: WebsocketConnector;
 
   constructor(name: string, options: WebsocketStoreOptions = {}) {
-    const {
-      address,
-      interface: nic,
-      port,
-      timeoutMs,
-      maxMessageSize,
-      chunkSize,
-      ...storeOptions
-    } = options;
-    const connector = new WebsocketConnector({
-      address,
-      interface: nic,
-      port,
-      timeoutMs,
-      maxMessageSize,
-      chunkSize,
-    });
-    super(name, connector, storeOptions);
+    const { connector, store } = splitDimOptions(options);
+    super(name, new WebsocketConnector(connector), store);
   }
 }
