@@ -139,6 +139,16 @@ export class LazyHandler implements ProxyHandler<Shell> {
     const desc = Reflect.getOwnPropertyDescriptor(owner, key);
     if (desc === undefined) return shellOnly(shell, key);
 
+    const own = Reflect.getOwnPropertyDescriptor(shell, key);
+    if (own?.configurable === false && desc.configurable !== false) {
+      // Only with a kind that does not match the target: an array shell's
+      // `length` over a target whose own `length` is configurable (a
+      // function). The shell's property must answer; it takes the
+      // target's value when it can.
+      if ('value' in desc) setShellValue(shell, key, desc.value);
+      return Reflect.getOwnPropertyDescriptor(shell, key);
+    }
+
     if (desc.configurable === false || !Reflect.isExtensible(shell)) {
       this.#define(shell, key, desc);
     }
@@ -154,6 +164,7 @@ export class LazyHandler implements ProxyHandler<Shell> {
     if (!Object.hasOwn(owner, key) && shellOnly(shell, key) !== undefined) {
       // A key only the shell has (an array shell's length, the hidden
       // inspect hook of a frozen proxy): it is answered by the shell.
+      this.#mirrored = true;
       return Reflect.defineProperty(shell, key, desc);
     }
 
@@ -234,6 +245,8 @@ export class LazyHandler implements ProxyHandler<Shell> {
    * hold the truth.
    */
   #seal(shell: Shell, owner: object): void {
+    // From now on every read must keep the get invariant (see get()).
+    this.#mirrored = true;
     for (const key of Reflect.ownKeys(shell)) {
       if (Reflect.getOwnPropertyDescriptor(owner, key) === undefined) {
         Reflect.deleteProperty(shell, key);
@@ -274,6 +287,15 @@ function shellOnly(
 
   Reflect.deleteProperty(shell, key);
   return undefined;
+}
+
+/** Sets a writable shell property's value; an invalid array length is kept. */
+function setShellValue(shell: Shell, key: PropertyKey, value: unknown): void {
+  try {
+    Reflect.defineProperty(shell, key, { value });
+  } catch {
+    // RangeError: not a valid array length for an array shell's `length`
+  }
 }
 
 /** Drops configurable shell properties the target no longer has. */
