@@ -5,6 +5,10 @@
  * same channel and signal as replies, so a worker that cannot start (or that
  * crashes or exits) ends the wait with an error instead of a hang.
  */
+import {
+  siblingModuleUrl,
+  typeScriptLoaderUrl as tsLoaderUrl,
+} from '../utils/module-worker.js';
 
 /** Global marker set in every bridge worker thread (re-entrancy check). */
 export const BRIDGE_WORKER_MARK = Symbol.for('proxystore.bridge.worker');
@@ -19,8 +23,7 @@ export function isBridgeWorkerThread(): boolean {
  * sources under a TypeScript loader (tests), `worker.js` when built.
  */
 export function workerEntryUrl(): URL {
-  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-  return new URL(`./worker.${ext}`, import.meta.url);
+  return siblingModuleUrl(import.meta.url, 'worker');
 }
 
 /**
@@ -28,12 +31,7 @@ export function workerEntryUrl(): URL {
  * tsx hooks do not reach worker threads), else undefined.
  */
 export function typeScriptLoaderUrl(): string | undefined {
-  if (!import.meta.url.endsWith('.ts')) return undefined;
-  try {
-    return import.meta.resolve('tsx/esm/api');
-  } catch {
-    return undefined;
-  }
+  return tsLoaderUrl(import.meta.url);
 }
 
 /** The bootstrap, run as CommonJS with `eval: true`. */

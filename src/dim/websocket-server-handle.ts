@@ -2,9 +2,9 @@ import type { Worker } from 'node:worker_threads';
 
 import { DimConnectorError } from '../errors.js';
 import { logger } from '../utils/debug.js';
+import { startModuleWorker } from '../utils/module-worker.js';
 import type { DimServerSettings } from './dim-config.js';
 import { formatAddress } from './dim-key.js';
-import { startModuleWorker } from './module-worker.js';
 import type { DimServerHandle } from './server-registry.js';
 import { transferableCopy } from './server-thread-messages.js';
 import type { ServerThreadMessage, ServerThreadRequest } from './server-thread-messages.js';

@@ -1,0 +1,48 @@
+import { Worker } from 'node:worker_threads';
+import type { WorkerOptions } from 'node:worker_threads';
+
+/**
+ * URL of the module `name` next to the module at `base`, with the same
+ * extension: `<name>.ts` when running from sources under a TypeScript
+ * loader (tests, benchmarks), `<name>.js` when built.
+ *
+ * @param base - `import.meta.url` of the calling module.
+ */
+export function siblingModuleUrl(base: string, name: string): URL {
+  const ext = base.endsWith('.ts') ? 'ts' : 'js';
+  return new URL(`./${name}.${ext}`, base);
+}
+
+/**
+ * URL of tsx's ESM register API when the module at `base` is a `.ts`
+ * source (Node 20's tsx hooks do not reach worker threads, so a worker
+ * must register them itself); undefined when built or when tsx is not
+ * found.
+ */
+export function typeScriptLoaderUrl(base: string): string | undefined {
+  if (!base.endsWith('.ts')) return undefined;
+  try {
+    return import.meta.resolve('tsx/esm/api');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts a worker thread on a module next to the calling one, given its
+ * name without extension. Built code runs `<name>.js` directly. Source code
+ * run under tsx runs `<name>.ts`; the worker first registers tsx's loader,
+ * since a worker thread does not inherit it.
+ *
+ * @param base - `import.meta.url` of the calling module.
+ */
+export function startModuleWorker(base: string, name: string, options: WorkerOptions): Worker {
+  const entry = siblingModuleUrl(base, name);
+  const tsx = typeScriptLoaderUrl(base);
+  if (tsx === undefined) return new Worker(entry, options);
+
+  const code =
+    `import(${JSON.stringify(tsx)})` +
+    `.then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); })`;
+  return new Worker(code, { ...options, eval: true });
+}
