@@ -98,9 +98,11 @@ export class NonProxiableTypeError extends ProxyStoreError {
 
   constructor(value: unknown, options?: ErrorOptions) {
     super(
-      `Cannot proxy ${describeValue(value)}: null, undefined, booleans and ` +
-        'symbols have identity semantics a proxy cannot keep. ' +
-        'Pass skipNonProxiable: true to get the value back unchanged.',
+      `Cannot proxy ${describeValue(value)}: a proxy is an object, so it can ` +
+        'never be === a primitive (null, undefined, boolean, symbol, number, ' +
+        'string, bigint) and is always truthy. Wrap the value in an object, ' +
+        'pass skipNonProxiable: true to get it back unchanged, or ' +
+        'boxPrimitives: true to box a truthy string, number or bigint.',
       options,
     );
     this.value = value;

@@ -55,6 +55,16 @@ export interface StoreOptions {
   register?: boolean | undefined;
 }
 
+/** Names of {@link StoreOptions}, for rejecting misspelled options. */
+export const STORE_OPTION_NAMES = [
+  'serializer',
+  'deserializer',
+  'cacheSize',
+  'metrics',
+  'populateTarget',
+  'register',
+] as const;
+
 /** Prefix of the config value naming a deserializer function nobody registered. */
 export const UNREGISTERED_CODEC = 'unregistered:';
 

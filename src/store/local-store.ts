@@ -3,7 +3,8 @@ import {
   type LocalConnectorOptions,
   type LocalKey,
 } from '../connectors/local-connector.js';
-import type { StoreOptions } from './config.js';
+import { rejectUnknownOptions } from '../utils/options.js';
+import { STORE_OPTION_NAMES, type StoreOptions } from './config.js';
 import { Store } from './store.js';
 
 /** Options of {@link LocalStore}. */
@@ -15,6 +16,7 @@ export interface LocalStoreOptions extends StoreOptions, LocalConnectorOptions {
  */
 export class LocalStore extends Store<LocalKey> {
   constructor(name: string, options: LocalStoreOptions = {}) {
+    rejectUnknownOptions(options, [...STORE_OPTION_NAMES, 'storeMap'], 'LocalStore');
     const { storeMap, ...storeOptions } = options;
     super(name, new LocalConnector({ storeMap }), storeOptions);
   }

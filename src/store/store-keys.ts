@@ -11,6 +11,13 @@ import { stableStringify } from '../utils/json.js';
  * (null, a string, an array, a key holding a bigint or a cycle).
  */
 export function keyString(key: ConnectorKey): string {
+  if (typeof (key as { then?: unknown } | null)?.then === 'function') {
+    throw InvalidArgumentError.format(
+      'key',
+      key,
+      'this is a Promise: put() is async, so await it before using the key',
+    );
+  }
   if (typeof key === 'object' && key !== null && !Array.isArray(key)) {
     try {
       return stableStringify(key);

@@ -14,7 +14,7 @@ import {
   connectorKinds,
   isConnectorKindLoaded,
 } from '../connectors/kinds.js';
-import { InvalidArgumentError, SerializationError } from '../errors.js';
+import { InvalidArgumentError, ProxyStoreError, SerializationError } from '../errors.js';
 import {
   deserializeWith,
   serializeWith,
@@ -22,11 +22,13 @@ import {
   type Serializer,
 } from '../serialize/index.js';
 import { logger } from '../utils/debug.js';
+import { rejectUnknownOptions } from '../utils/options.js';
 import { LRUCache } from './cache.js';
 import { codecConfigName, resolveCodec } from './codec-options.js';
 import {
   checkStoreConfig,
   DEFAULT_CACHE_SIZE,
+  STORE_OPTION_NAMES,
   UNREGISTERED_CODEC,
   type StoreConfig,
   type StoreOptions,
@@ -97,8 +99,13 @@ export class Store<K extends ConnectorKey = ConnectorKey> {
 
   constructor(name: string, connector: Connector<K>, options: StoreOptions = {}) {
     if (typeof name !== 'string' || name.length === 0) {
-      throw InvalidArgumentError.format('name', name, 'a store needs a non-empty name');
+      throw InvalidArgumentError.format(
+        'name',
+        name,
+        'a store name is a non-empty string, for example new FileStore("shared", ...)',
+      );
     }
+    rejectUnknownOptions(options, STORE_OPTION_NAMES, `store '${name}'`);
     if (connector === null || typeof connector !== 'object' || !('put' in connector)) {
       throw InvalidArgumentError.format(
         'connector',
@@ -168,6 +175,7 @@ export class Store<K extends ConnectorKey = ConnectorKey> {
 
   /** Serializes `obj` and stores it; returns its key. The cache is not filled. */
   async put(obj: unknown, options: PutOptions = {}): Promise<K> {
+    this.#checkOpen('put');
     const t0 = this.metrics === undefined ? 0 : performance.now();
     const parts = this.#serializeParts(obj, options.serializer);
     const data = parts.length === 1 ? (parts[0] as Uint8Array) : undefined;
@@ -197,6 +205,7 @@ export class Store<K extends ConnectorKey = ConnectorKey> {
     if (!Array.isArray(objs)) {
       throw InvalidArgumentError.format('objs', objs, 'putBatch() takes an array');
     }
+    this.#checkOpen('putBatch');
     const data = objs.map((o) => this.#serialize(o, options.serializer));
     return data.length === 0 ? [] : this.connector.putBatch(data);
   }
@@ -291,6 +300,7 @@ export class Store<K extends ConnectorKey = ConnectorKey> {
 
   /** A proxy of the object already stored under `key`; does no I/O. */
   proxyFromKey<T = unknown>(key: K, options: ProxyFromKeyOptions = {}): T {
+    keyString(key);
     return proxyFromKeyOf(this as Store, key, options);
   }
 
@@ -381,6 +391,14 @@ export class Store<K extends ConnectorKey = ConnectorKey> {
     } finally {
       if (this.#inFlight.get(id) === flight) this.#inFlight.delete(id);
     }
+  }
+
+  #checkOpen(method: string): void {
+    if (this.#closing === undefined) return;
+    throw new ProxyStoreError(
+      `Cannot ${method}() on store '${this.name}': it was closed. Create a new store ` +
+        '(or keep this one open until its producers are done).',
+    );
   }
 
   /** Drops the cache entry and marks any fetch in flight as stale. */

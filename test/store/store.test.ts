@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import {
+  FileStore,
   InvalidArgumentError,
   LocalStore,
   SerializationError,
@@ -234,5 +235,41 @@ describe('registry', () => {
     assert.equal(getStore(config.name), built);
     assert.equal(getOrCreateStore(config), built);
     unregisterStore(config.name);
+  });
+});
+
+describe('newcomer mistakes', () => {
+  it('a misspelled option is rejected with a suggestion, never ignored', () => {
+    assert.throws(
+      () => new LocalStore('typo', { cache_size: 4 } as never),
+      (err: unknown) =>
+        err instanceof InvalidArgumentError &&
+        /Unknown option 'cache_size'/.test(err.message) &&
+        /Did you mean 'cacheSize'/.test(err.message),
+    );
+    assert.throws(
+      () => new FileStore('typo', { store_dir: '/tmp/x' } as never),
+      /Unknown option 'store_dir' for FileStore\. Did you mean 'storeDir'/,
+    );
+    assert.throws(() => new LocalStore('typo', { evcit: true } as never), /Unknown option 'evcit'/);
+  });
+
+  it('a key that is still a Promise gets a hint to await put()', async () => {
+    const store = new LocalStore(uniqueName('await'));
+    const pending = store.put('x');
+    await assert.rejects(store.get(pending as never), /put\(\) is async, so await it/);
+    await pending;
+  });
+
+  it('writes to a closed store fail with a clear error', async () => {
+    const store = new LocalStore(uniqueName('closed'));
+    await store.close();
+    await assert.rejects(store.put('x'), /it was closed/);
+    await assert.rejects(store.proxy({ a: 1 }), /it was closed/);
+  });
+
+  it('NonProxiableTypeError says what to do for numbers and strings', async () => {
+    const store = new LocalStore(uniqueName('np'));
+    await assert.rejects(store.proxy(42), /boxPrimitives: true/);
   });
 });
