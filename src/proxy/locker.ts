@@ -31,6 +31,14 @@ const LOCKED_MESSAGE =
  * {@link LockerReference} (`{ $proxystore: 'locker', proxy: <reference> }`),
  * which the serialize helpers revive as a locker again.
  *
+ * @remarks The locker's own `proxy` property is an enumerable accessor that
+ * throws, so that structured clone and `v8` refuse a locker instead of
+ * writing it as `{}`. Code that copies own properties therefore throws the
+ * same {@link ProxyStoreError}: `{ ...locker }`, `Object.assign`,
+ * `Object.entries`, `structuredClone`, `assert.deepStrictEqual`. Pass the
+ * locker itself; send it with `JSON.stringify`, `serialize()` or
+ * `postMessageWithProxies()`.
+ *
  * @example
  * ```ts
  * const locker = new ProxyLocker(await store.proxy(bigArray));
