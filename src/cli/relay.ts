@@ -22,7 +22,8 @@ Options:
   --token TOKEN             clients must send Authorization: Bearer TOKEN
                             (default: $PROXYSTORE_RELAY_TOKEN, else none)
   --max-message-bytes N     largest frame accepted; a larger one closes only
-                            its sender with 1009 (default ${DEFAULT_MAX_MESSAGE_BYTES})
+                            its sender, with 1009
+                            (default ${DEFAULT_MAX_MESSAGE_BYTES})
   --help                    show this text
 
 Set DEBUG=proxystore:relay:* to log registrations and forwarded signals.`;
@@ -54,6 +55,13 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
+  // Listen for signals before the startup line, so a supervisor that stops
+  // the relay as soon as it reads that line never kills it by default.
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+
   const token = values.token ?? process.env['PROXYSTORE_RELAY_TOKEN'];
   const server = await RelayServer.start({
     host: values.host ?? '127.0.0.1',
@@ -66,10 +74,7 @@ export async function main(argv: string[]): Promise<number> {
       (token === undefined || token === '' ? '' : ' (token required)'),
   );
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
+  const signal = await stopped;
   console.log(`proxystore-relay stopping on ${signal}`);
   await server.close();
   console.log('proxystore-relay stopped');

@@ -82,7 +82,9 @@ export function readFrameHeader(frame: Buffer): FrameHeader {
   }
   const version = frame.readUInt8(0);
   if (version !== VERSION) {
-    throw new FrameError(`Chunk version ${version} is not supported (want ${VERSION}).`);
+    throw new FrameError(
+      `Chunk version ${version} is not supported (want ${VERSION}).`,
+    );
   }
 
   const header: FrameHeader = {

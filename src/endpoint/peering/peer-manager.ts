@@ -374,7 +374,8 @@ function resolveOptions(options: PeerManagerOptions): ResolvedOptions {
   const positive = ['connectTimeoutMs', 'requestTimeoutMs', 'maxMessageBytes'];
   for (const field of positive as (keyof ResolvedOptions)[]) {
     if (!((resolved[field] as number) > 0)) {
-      throw InvalidArgumentError.format(field, resolved[field], 'use a positive number');
+      const value = resolved[field];
+      throw InvalidArgumentError.format(field, value, 'use a positive number');
     }
   }
   return resolved;

@@ -90,7 +90,9 @@ export function encodeResponse(id: number, response: PeerResponse): Uint8Array[]
  */
 export function decodePeerMessage(message: Buffer): PeerEnvelope {
   if (message.length < 4) {
-    throw new PeerMessageError(`A peer message of ${message.length} bytes has no header.`);
+    throw new PeerMessageError(
+      `A peer message of ${message.length} bytes has no header.`,
+    );
   }
   const headerLength = message.readUInt32BE(0);
   if (4 + headerLength > message.length) {
@@ -101,14 +103,19 @@ export function decodePeerMessage(message: Buffer): PeerEnvelope {
   try {
     header = JSON.parse(message.toString('utf8', 4, 4 + headerLength)) as Header;
   } catch (error) {
-    throw new PeerMessageError('A peer message header is not JSON.', { cause: error });
+    throw new PeerMessageError('A peer message header is not JSON.', {
+      cause: error,
+    });
   }
-  if (typeof header !== 'object' || header === null || !Number.isInteger(header.id)) {
+  const valid = typeof header === 'object' && header !== null;
+  if (!valid || !Number.isInteger(header.id)) {
     throw new PeerMessageError('A peer message header has no request id.');
   }
 
   const bytes = message.subarray(4 + headerLength);
-  const data = header.body === 'bytes' ? bytes : header.body === 'null' ? null : undefined;
+  let data: Buffer | null | undefined;
+  if (header.body === 'bytes') data = bytes;
+  else if (header.body === 'null') data = null;
 
   if (header.kind === 'request') {
     return { kind: 'request', id: header.id, request: toRequest(header, data) };
@@ -116,7 +123,9 @@ export function decodePeerMessage(message: Buffer): PeerEnvelope {
   if (header.kind === 'response') {
     return { kind: 'response', id: header.id, response: toResponse(header, data) };
   }
-  throw new PeerMessageError(`Unknown peer message kind ${JSON.stringify(header.kind)}.`);
+  throw new PeerMessageError(
+    `Unknown peer message kind ${JSON.stringify(header.kind)}.`,
+  );
 }
 
 function toRequest(header: Header, data: Buffer | null | undefined): PeerRequest {
@@ -125,7 +134,10 @@ function toRequest(header: Header, data: Buffer | null | undefined): PeerRequest
       `Peer request ${header.id} has no valid operation and key.`,
     );
   }
-  const request: PeerRequest = { op: header.op as PeerRequest['op'], key: header.key };
+  const request: PeerRequest = {
+    op: header.op as PeerRequest['op'],
+    key: header.key,
+  };
   if (data !== undefined && data !== null) request.data = data;
   return request;
 }
@@ -135,7 +147,8 @@ function toResponse(header: Header, data: Buffer | null | undefined): PeerRespon
     return {
       ok: false,
       status: typeof header.status === 'number' ? header.status : 500,
-      message: typeof header.message === 'string' ? header.message : 'Unknown error.',
+      message:
+        typeof header.message === 'string' ? header.message : 'Unknown error.',
     };
   }
 

@@ -200,7 +200,8 @@ export class RelayClient extends EventEmitter<RelayClientEvents> {
   async #connectWithRetry(): Promise<void> {
     for (;;) {
       if (this.#isClosed()) throw this.#closedError();
-      this.#setState(this.#retries === 0 ? 'connecting' : 'reconnecting', undefined);
+      const state = this.#retries === 0 ? 'connecting' : 'reconnecting';
+      this.#setState(state, undefined);
 
       let failure: Error;
       try {

@@ -212,7 +212,8 @@ export class RelayServer {
 
     socket.on('message', (data, isBinary) => {
       if (isBinary) {
-        closeWith(socket, RelayCloseCode.BadMessage, 'Binary frames are not allowed.');
+        const why = 'Binary frames are not allowed.';
+        closeWith(socket, RelayCloseCode.BadMessage, why);
         return;
       }
       this.#onMessage(socket, state, String(data));
@@ -261,7 +262,8 @@ export class RelayServer {
 
   #register(socket: WebSocket, state: ClientState, message: RegisterMessage) {
     if (state.id !== undefined) {
-      closeWith(socket, RelayCloseCode.Forbidden, 'This connection is already registered.');
+      const why = 'This connection is already registered.';
+      closeWith(socket, RelayCloseCode.Forbidden, why);
       return;
     }
 
@@ -291,7 +293,8 @@ export class RelayServer {
 
   #forward(socket: WebSocket, state: ClientState, message: SignalMessage) {
     if (state.id === undefined) {
-      closeWith(socket, RelayCloseCode.Forbidden, 'Register before sending signals.');
+      const why = 'Register before sending signals.';
+      closeWith(socket, RelayCloseCode.Forbidden, why);
       return;
     }
 
@@ -352,10 +355,12 @@ function resolveOptions(
     pingIntervalMs: options.pingIntervalMs ?? 30_000,
   };
 
-  if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) {
+  const port = resolved.port;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw InvalidArgumentError.format('port', resolved.port, 'use 0 to 65535');
   }
-  if (!Number.isInteger(resolved.maxMessageBytes) || resolved.maxMessageBytes < 1024) {
+  const max = resolved.maxMessageBytes;
+  if (!Number.isInteger(max) || max < 1024) {
     throw InvalidArgumentError.format(
       'maxMessageBytes',
       resolved.maxMessageBytes,

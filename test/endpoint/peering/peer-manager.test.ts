@@ -101,7 +101,7 @@ describe('PeerManager (one process)', () => {
     assert.ok(got.ok && Buffer.from(got.data ?? []).equals(data));
   });
 
-  it('turns handler errors into 500 responses and a missing handler into 503', TIMEOUT, async () => {
+  it('answers 500 for handler errors and 503 without a handler', TIMEOUT, async () => {
     const a = make('errors-a');
     const b = make('errors-b');
     const silent = new PeerManager({ endpointId: 'errors-silent', relayAddress: relay.url });
@@ -146,7 +146,10 @@ describe('PeerManager (one process)', () => {
   it('refuses requests to itself and after close', TIMEOUT, async () => {
     const a = make('self-a');
     await a.manager.start();
-    await assert.rejects(a.manager.request('self-a', { op: 'get', key: 'k' }), InvalidArgumentError);
+    await assert.rejects(
+      a.manager.request('self-a', { op: 'get', key: 'k' }),
+      InvalidArgumentError,
+    );
 
     await a.manager.close();
     await a.manager.close();

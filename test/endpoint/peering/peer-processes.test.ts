@@ -48,7 +48,7 @@ describe('peering between processes', () => {
     assert.equal(got.ok, true);
     assert.ok(got.ok && got.data instanceof Uint8Array, 'get returns bytes');
     assert.equal(got.data.byteLength, data.length);
-    assert.ok(Buffer.from(got.data.buffer, got.data.byteOffset, got.data.byteLength).equals(data));
+    assert.ok(Buffer.from(got.data).equals(data), `${key} came back intact`);
   }
 
   before(async () => {
@@ -82,7 +82,7 @@ describe('peering between processes', () => {
     });
   });
 
-  it('carries concurrent transfers over one connection without mixing them', TIMEOUT, async () => {
+  it('carries concurrent transfers on one connection unmixed', TIMEOUT, async () => {
     const a = managers[0] ?? manager(A);
     const sizes = [0, 1, 300_000, 2_500_000, 70_000, 4_000_001, 262_000, 1_048_576];
     const objects = sizes.map((size) => randomBytes(size));
@@ -129,7 +129,7 @@ describe('peering between processes', () => {
     const a = managers[0] ?? manager(A);
     await roundTrip(a, 'before-loss', randomBytes(1000));
 
-    await peerB.stop();
+    assert.equal(await peerB.stop(), 0, 'B closes its peer connections and exits');
     await waitUntil(() => !a.peers.includes(B), 'A drops the lost connection', 30_000);
     await assert.rejects(a.request(B, { op: 'get', key: 'x' }), PeerConnectionError);
 
@@ -138,7 +138,7 @@ describe('peering between processes', () => {
     await roundTrip(a, 'after-loss', randomBytes(400_000));
   });
 
-  it('a duplicate registration closes the older endpoint with 4004, no loop', TIMEOUT, async () => {
+  it('a duplicate id closes the older endpoint with 4004, no loop', TIMEOUT, async () => {
     const older = peerB;
     const twin = await startPeerProcess(relay.url, B);
     children.push(twin);

@@ -54,7 +54,7 @@ describe('proxystore-relay', () => {
     const relay = await startRelayProcess();
     children.push(relay);
     relay.process.kill('SIGINT');
-    assert.equal(await relay.exited(), 0);
+    assert.equal(await relay.exited(), 0, relay.output());
     assert.match(relay.output(), /stopping on SIGINT[\s\S]*stopped/);
   });
 
