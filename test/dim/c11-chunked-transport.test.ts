@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { WebsocketConnector } from '../../src/dim/index.js';
 import type { DimKey } from '../../src/dim/index.js';
 import { PeerProcess } from './fixtures/peer-process.js';
-import { digest } from './fixtures/dim-peer.js';
+import { digest } from './fixtures/peer-data.js';
 
 const CHUNK = 1024;
 /** Protocol header bytes in a put request with a UUID id (8 + 40 padded to 8). */

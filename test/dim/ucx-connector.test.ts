@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 
 import { ucxSkip } from './ucx-fixtures/available.js';
@@ -21,18 +20,10 @@ import {
   InvalidArgumentError,
 } from '../../src/errors.js';
 import { describeConnectorContract } from '../helpers/connector-contract.js';
+import { freePort } from '../helpers/redis-server.js';
 
 const CHUNK = 64 * 1024;
 const TIMEOUT = { timeout: 60_000 };
-
-/** A port nothing listens on (bound, then released). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function keyAt(port: number, size = 0): DimKey {
   return { kind: 'ucx', id: randomUUID(), size, host: '127.0.0.1', port };

@@ -6,46 +6,39 @@
  * them. Peers killed mid-transfer or frozen fail with typed errors.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { ucxSkip } from './ucx-fixtures/available.js';
-import { digest, patternBytes } from './ucx-fixtures/peer.js';
-import { UcxPeerProcess } from './ucx-fixtures/peer-process.js';
+import { itSharesObjectsAcrossProcesses } from './fixtures/cross-process-suite.js';
+import { digest, patternBytes } from './fixtures/peer-data.js';
+import { PeerProcess } from './fixtures/peer-process.js';
 import { UCXConnector } from '../../src/dim/index.js';
 import type { DimKey } from '../../src/dim/index.js';
 import { loadUcxAddon } from '../../src/dim/ucx-binding.js';
 import { DimPeerUnavailableError, DimTimeoutError } from '../../src/errors.js';
+import { freePort } from '../helpers/redis-server.js';
 
 const CHUNK = 64 * 1024;
 const TIMEOUT = { timeout: 120_000 };
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 describe('UCXStore across processes', { skip: ucxSkip, timeout: 900_000 }, () => {
-  const peers: UcxPeerProcess[] = [];
-  const env = { PS_UCX_PEER_CHUNK: String(CHUNK) };
-  let a: UcxPeerProcess;
-  let b: UcxPeerProcess;
-  let c: UcxPeerProcess;
+  const peers: PeerProcess[] = [];
+  const env = { DIM_CHUNK_SIZE: String(CHUNK) };
+  let a: PeerProcess;
+  let b: PeerProcess;
+  let c: PeerProcess;
   let client: UCXConnector;
 
-  const startPeer = async (extra: Record<string, string> = {}): Promise<UcxPeerProcess> => {
-    const peer = await UcxPeerProcess.start({ ...env, ...extra });
+  const startPeer = async (extra: Record<string, string> = {}): Promise<PeerProcess> => {
+    const peer = await PeerProcess.start({ ...env, ...extra }, 'ucx');
     peers.push(peer);
     return peer;
   };
 
   before(async () => {
     for (let i = 0; i < 3; i++) await startPeer();
-    [a, b, c] = peers as [UcxPeerProcess, UcxPeerProcess, UcxPeerProcess];
+    [a, b, c] = peers as [PeerProcess, PeerProcess, PeerProcess];
     client = new UCXConnector({ timeoutMs: 10_000, chunkSize: CHUNK });
   });
 
@@ -54,38 +47,7 @@ describe('UCXStore across processes', { skip: ucxSkip, timeout: 900_000 }, () =>
     await Promise.all(peers.map((p) => p.stop()));
   });
 
-  it('each process runs its own server on a loopback port', TIMEOUT, async () => {
-    const replies = await Promise.all([a, b, c].map((p) => p.ok({ op: 'address' })));
-    const addresses = replies.map((r) => r.address);
-    assert.equal(new Set(addresses).size, 3);
-    for (const address of addresses) assert.match(address ?? '', /^127\.0\.0\.1:\d+$/);
-  });
-
-  const sizes = [0, 1, CHUNK - 8, CHUNK, 3 * CHUNK + 17, 8 * 1024 * 1024 + 3];
-  for (const size of sizes) {
-    it(`an object of ${size} bytes put in A is fetched by B, C and here`, TIMEOUT, async () => {
-      const put = await a.ok({ op: 'put', size, seed: size + 1 });
-      const key = put.key as DimKey;
-      assert.equal(key.size, size);
-      assert.equal(put.digest, digest(patternBytes(size, size + 1)));
-
-      for (const peer of [b, c]) {
-        const got = await peer.ok({ op: 'get', key });
-        assert.equal(got.size, size);
-        assert.equal(got.digest, put.digest);
-      }
-      assert.equal(digest(await client.get(key)), put.digest);
-    });
-  }
-
-  it('exists and evict go to the peer named in the key', TIMEOUT, async () => {
-    const key = (await a.ok({ op: 'put', size: 100, seed: 7 })).key as DimKey;
-    assert.equal((await b.ok({ op: 'exists', key })).exists, true);
-    await c.ok({ op: 'evict', key });
-    assert.equal((await b.ok({ op: 'exists', key })).exists, false);
-    assert.equal((await a.ok({ op: 'get', key })).digest, null);
-    assert.equal(await client.get(key), null);
-  });
+  itSharesObjectsAcrossProcesses(() => ({ a, b, c, client }), CHUNK);
 
   it('keeps concurrent gets from several peers apart', TIMEOUT, async () => {
     const puts = await Promise.all(
@@ -95,33 +57,18 @@ describe('UCXStore across processes', { skip: ucxSkip, timeout: 900_000 }, () =>
     got.forEach((bytes, i) => assert.equal(digest(bytes), puts[i]?.digest));
   });
 
-  it('a proxy made in A resolves in B with await resolve', TIMEOUT, async () => {
-    const made = await a.ok({ op: 'proxy', size: 1024 * 1024, seed: 11 });
-    const reference = made.reference ?? '';
-    const resolved = await b.ok({ op: 'resolve', reference, implicit: false });
-    assert.equal(resolved.size, 1024 * 1024);
-    assert.equal(resolved.digest, made.digest);
-  });
-
   it('a proxy made in A resolves implicitly in C (through the bridge)', TIMEOUT, async () => {
     const made = await a.ok({ op: 'proxy', size: 300 * 1024, seed: 12 });
-    const resolved = await c.ok({ op: 'resolve', reference: made.reference ?? '', implicit: true });
+    const reference = made.reference ?? '';
+    const resolved = await c.ok({ op: 'resolve', reference, implicit: true });
     assert.equal(resolved.size, 300 * 1024);
-    assert.equal(resolved.digest, made.digest);
-  });
-
-  it('a proxy resolves implicitly in the process whose server holds it', TIMEOUT, async () => {
-    // The server answers on the addon's progress thread while A's main
-    // thread is blocked in the synchronous resolve.
-    const made = await a.ok({ op: 'proxy', size: 200 * 1024, seed: 13 });
-    const resolved = await a.ok({ op: 'resolve', reference: made.reference ?? '', implicit: true });
     assert.equal(resolved.digest, made.digest);
   });
 
   it('a second process on a fixed port uses the server already there', TIMEOUT, async () => {
     const port = String(await freePort());
-    const first = await startPeer({ PS_UCX_PEER_PORT: port });
-    const second = await startPeer({ PS_UCX_PEER_PORT: port });
+    const first = await startPeer({ DIM_PORT: port });
+    const second = await startPeer({ DIM_PORT: port });
     assert.equal((await first.ok({ op: 'address' })).address, `127.0.0.1:${port}`);
 
     const put = await second.ok({ op: 'put', size: 5000, seed: 21 });
@@ -136,7 +83,7 @@ describe('UCXStore across processes', { skip: ucxSkip, timeout: 900_000 }, () =>
   });
 
   it('a peer killed mid-transfer fails the get with its address', TIMEOUT, async () => {
-    const d = await startPeer({ PS_UCX_PEER_CHUNK: String(1024 * 1024) });
+    const d = await startPeer({ DIM_CHUNK_SIZE: String(1024 * 1024) });
     const address = (await d.ok({ op: 'address' })).address ?? '';
     const size = 512 * 1024 * 1024;
     const key = (await d.ok({ op: 'put', size, seed: 5 })).key as DimKey;

@@ -12,7 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import { WebsocketConnector } from '../../src/dim/index.js';
 import type { DimKey } from '../../src/dim/index.js';
 import { DimPeerUnavailableError } from '../../src/errors.js';
-import { digest, patternBytes } from './fixtures/dim-peer.js';
+import { itSharesObjectsAcrossProcesses } from './fixtures/cross-process-suite.js';
+import { digest, patternBytes } from './fixtures/peer-data.js';
 import { PeerProcess } from './fixtures/peer-process.js';
 
 const CHUNK = 64 * 1024;
@@ -37,38 +38,7 @@ describe('WebsocketStore across processes', { timeout: 600_000 }, () => {
     await Promise.all(peers.map((p) => p.stop()));
   });
 
-  it('each process runs its own server on a loopback port', TIMEOUT, async () => {
-    const replies = await Promise.all(peers.map((p) => p.ok({ op: 'address' })));
-    const addresses = replies.map((r) => r.address);
-    assert.equal(new Set(addresses).size, 3);
-    for (const address of addresses) assert.match(address ?? '', /^127\.0\.0\.1:\d+$/);
-  });
-
-  const sizes = [0, 1, CHUNK - 8, CHUNK, 3 * CHUNK + 17, 8 * 1024 * 1024 + 3];
-  for (const size of sizes) {
-    it(`an object of ${size} bytes put in A is fetched by B, C and here`, TIMEOUT, async () => {
-      const put = await a.ok({ op: 'put', size, seed: size + 1 });
-      const key = put.key as DimKey;
-      assert.equal(key.size, size);
-      assert.equal(put.digest, digest(patternBytes(size, size + 1)));
-
-      for (const peer of [b, c]) {
-        const got = await peer.ok({ op: 'get', key });
-        assert.equal(got.size, size);
-        assert.equal(got.digest, put.digest);
-      }
-      assert.equal(digest(await client.get(key)), put.digest);
-    });
-  }
-
-  it('exists and evict go to the peer named in the key', TIMEOUT, async () => {
-    const key = (await a.ok({ op: 'put', size: 100, seed: 7 })).key as DimKey;
-    assert.equal((await b.ok({ op: 'exists', key })).exists, true);
-    await c.ok({ op: 'evict', key });
-    assert.equal((await b.ok({ op: 'exists', key })).exists, false);
-    assert.equal((await a.ok({ op: 'get', key })).digest, null);
-    assert.equal(await client.get(key), null);
-  });
+  itSharesObjectsAcrossProcesses(() => ({ a, b, c, client }), CHUNK);
 
   it('serves concurrent gets of different objects over one connection', TIMEOUT, async () => {
     const puts = await Promise.all(
@@ -78,24 +48,10 @@ describe('WebsocketStore across processes', { timeout: 600_000 }, () => {
     got.forEach((bytes, i) => assert.equal(digest(bytes), puts[i]?.digest));
   });
 
-  it('a proxy made in A resolves in B with await resolve', TIMEOUT, async () => {
-    const made = await a.ok({ op: 'proxy', size: 1024 * 1024, seed: 11 });
-    const reference = made.reference ?? '';
-    const resolved = await b.ok({ op: 'resolve', reference, implicit: false });
-    assert.equal(resolved.size, 1024 * 1024);
-    assert.equal(resolved.digest, made.digest);
-  });
-
   it('a proxy made in A resolves implicitly in C (through the bridge)', TIMEOUT, async () => {
     const made = await a.ok({ op: 'proxy', size: 300 * 1024, seed: 12 });
-    const resolved = await c.ok({ op: 'resolve', reference: made.reference ?? '', implicit: true });
-    assert.equal(resolved.digest, made.digest);
-  });
-
-  it('a proxy resolves implicitly in the process whose server holds it', TIMEOUT, async () => {
-    // The server runs in a worker thread, so the blocked main thread is served.
-    const made = await a.ok({ op: 'proxy', size: 200 * 1024, seed: 13 });
-    const resolved = await a.ok({ op: 'resolve', reference: made.reference ?? '', implicit: true });
+    const reference = made.reference ?? '';
+    const resolved = await c.ok({ op: 'resolve', reference, implicit: true });
     assert.equal(resolved.digest, made.digest);
   });
 

@@ -5,7 +5,7 @@
  */
 import { isUcxAvailable } from '../../../src/dim/index.js';
 
-import { UCX_LOOPBACK_ENV } from './peer-process.js';
+import { UCX_LOOPBACK_ENV } from '../fixtures/peer-process.js';
 
 // UCX reads these when it starts (on first use), so set them before.
 Object.assign(process.env, UCX_LOOPBACK_ENV);
