@@ -117,8 +117,14 @@ function serializeWithReferences(value: unknown, failure: unknown): Buffer {
   return encoded;
 }
 
+/**
+ * `BS` + bytes, in memory of their own: `deserialize` returns a view of
+ * these bytes, and a view of Node's shared allocation pool (what
+ * `allocUnsafe` gives for small sizes) would expose other values through
+ * its `.buffer`.
+ */
 function encodeBytes(bytes: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(HEADER_LENGTH + bytes.length);
+  const out = Buffer.allocUnsafeSlow(HEADER_LENGTH + bytes.length);
   writeHeader(out, FormatId.bytes);
   out.set(bytes, HEADER_LENGTH);
   return out;

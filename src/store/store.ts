@@ -1,5 +1,4 @@
 import { performance } from 'node:perf_hooks';
-import { types } from 'node:util';
 
 import { bridgeExistsSync, bridgeGetSync } from '../bridge/index.js';
 import type {
@@ -43,6 +42,7 @@ import {
   type ProxyFromKeyOptions,
   type ProxyOptions,
 } from './store-proxies.js';
+import { joinParts, serializedParts } from './store-bytes.js';
 import { keyString } from './store-keys.js';
 import { ProxyLocker } from '../proxy/index.js';
 
@@ -66,9 +66,6 @@ interface InFlight {
   promise: Promise<unknown>;
   stale: boolean;
 }
-
-/** Header of the default codec's bytes format (`BS`, upstream's id). */
-const BYTES_HEADER = Buffer.from('BS\n', 'ascii');
 
 /** The value `get` uses internally for "no object", never exposed. */
 const MISSING: unique symbol = Symbol('proxystore.missing');
@@ -187,7 +184,7 @@ export class Store<K extends ConnectorKey = ConnectorKey> {
         ? await this.connector.put(data)
         : this.connector.putParts !== undefined
           ? await this.connector.putParts(parts)
-          : await this.connector.put(Buffer.concat(parts));
+          : await this.connector.put(joinParts(parts, size));
 
     if (this.metrics !== undefined) {
       const id = keyString(key);
@@ -335,21 +332,13 @@ export class Store<K extends ConnectorKey = ConnectorKey> {
     await this.close();
   }
 
-  /**
-   * Serialized bytes as parts: the default codec's bytes (`BS`) are a header
-   * and the caller's array, so a connector with `putParts` writes them
-   * without a copy. Anything else is one part.
-   */
+  /** See {@link serializedParts}: the bytes format as header + body. */
   #serializeParts(
     obj: unknown,
     serializer: Serializer | string | undefined,
   ): readonly Uint8Array[] {
-    const custom = resolveCodec(serializer, 'serializer') ?? this.serializer;
-    // An internal-slot check: runs no trap, false for any Proxy.
-    if (custom === undefined && types.isUint8Array(obj)) {
-      return [BYTES_HEADER, obj];
-    }
-    return [this.#serialize(obj, serializer)];
+    const fn = resolveCodec(serializer, 'serializer') ?? this.serializer;
+    return serializedParts(obj, fn);
   }
 
   #serialize(obj: unknown, serializer: Serializer | string | undefined): Uint8Array {
