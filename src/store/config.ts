@@ -33,6 +33,11 @@ export interface StoreOptions {
   deserializer?: Deserializer | string | undefined;
   /**
    * Number of deserialized values kept in the LRU cache; 0 disables it.
+   *
+   * The cache holds the objects themselves: `get()` of a cached key and
+   * every proxy of it that resolves in this thread share one object, so a
+   * change made through one is seen by the others (as upstream's cache).
+   * Use 0 when consumers must each get their own copy.
    * @defaultValue 16
    */
   cacheSize?: number | undefined;
