@@ -109,3 +109,23 @@ export async function closeRedisClient(client: RedisClient): Promise<void> {
     clearTimeout(timer);
   }
 }
+
+interface Refable {
+  ref?: () => void;
+  unref?: () => void;
+}
+
+/**
+ * Refs or unrefs the client's sockets (every node's, on a cluster). An
+ * unref'd idle socket does not keep the process alive.
+ */
+export function setClientRef(client: RedisClient, ref: boolean): void {
+  const nodes: unknown[] = 'nodes' in client && typeof client.nodes === 'function'
+    ? client.nodes()
+    : [client];
+  for (const node of nodes) {
+    const stream = (node as { stream?: Refable }).stream;
+    if (ref) stream?.ref?.();
+    else stream?.unref?.();
+  }
+}

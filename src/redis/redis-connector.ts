@@ -12,6 +12,7 @@ import {
   type RedisClient,
   closeRedisClient,
   createRedisClient,
+  setClientRef,
   isClientEnded,
 } from './redis-client.js';
 import {
@@ -65,6 +66,8 @@ export class RedisConnector implements DeferrableConnector<RedisKey> {
   #lastConnectionError: Error | undefined;
   #maxBulkLength: Promise<number> | undefined;
   #closing: Promise<void> | undefined;
+  #unrefWhenIdle = false;
+  #running = 0;
 
   constructor(options: RedisConnectorOptions = {}) {
     this.#resolved = resolveRedisOptions(options);
@@ -83,7 +86,11 @@ export class RedisConnector implements DeferrableConnector<RedisKey> {
 
   /** Rebuilds a connector from `config().options` (JSON from anywhere). */
   static fromConfig(options: JsonObject): RedisConnector {
-    return new RedisConnector(optionsFromJson(options));
+    const connector = new RedisConnector(optionsFromJson(options));
+    // Rebuilt for a proxy (a consumer, the bridge worker): nobody will close
+    // it, so its idle connection must not keep the process alive.
+    connector.#unrefWhenIdle = true;
+    return connector;
   }
 
   /** The server as `host:port` (cluster: the seed nodes, comma-separated). */
@@ -307,6 +314,11 @@ export class RedisConnector implements DeferrableConnector<RedisKey> {
   }
 
   async #run<T>(command: string, keys: string, fn: () => Promise<T>): Promise<T> {
+    const client = this.#client;
+    if (this.#unrefWhenIdle && client !== undefined) {
+      this.#running += 1;
+      setClientRef(client, true);
+    }
     try {
       return await fn();
     } catch (error) {
@@ -317,6 +329,11 @@ export class RedisConnector implements DeferrableConnector<RedisKey> {
         lastConnectionError: this.#lastConnectionError,
         commandTimeoutMs: this.#resolved.commandTimeoutMs,
       });
+    } finally {
+      if (this.#unrefWhenIdle && client !== undefined) {
+        this.#running -= 1;
+        if (this.#running === 0) setClientRef(client, false);
+      }
     }
   }
 }

@@ -174,3 +174,24 @@ function collectMessages(error: unknown): string {
   }
   return parts.join(' <- ');
 }
+
+describe('RedisStore consumers', { skip, timeout: 120_000 }, () => {
+  it('a process that resolved a proxy exits without closing the rebuilt store', async () => {
+    const server = await startRedisServer();
+    const producer = new RedisStore('redis-exit-test', { url: server.url });
+    try {
+      const p = await producer.proxy({ n: 7 });
+      const child = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', fixture('async-consumer.ts'), JSON.stringify(p)],
+        { encoding: 'utf8', timeout: 30_000 },
+      );
+      assert.equal(child.error, undefined, 'the consumer did not exit by itself');
+      assert.equal(child.status, 0, child.stderr);
+      assert.deepEqual(JSON.parse(child.stdout), { n: 7 });
+    } finally {
+      await producer.close({ clear: true });
+      await server.stop();
+    }
+  });
+});
