@@ -32,6 +32,15 @@ const { values: args } = parseArgs({
   },
 });
 
+if (!['file', 'redis'].includes(args.store ?? '')) {
+  process.stderr.write(`Unknown --store '${args.store}': use file or redis.\n`);
+  process.exit(2);
+}
+if (args.store === 'redis' && args['redis-url'] === undefined && !process.env['REDIS_URL']) {
+  process.stderr.write('--store redis needs --redis-url URL or the REDIS_URL variable.\n');
+  process.exit(2);
+}
+
 if (args.help === true) {
   process.stdout.write(
     'usage: npm run demo -- [--store file|redis] [--redis-url URL] ' +
@@ -56,7 +65,7 @@ let lastLine = '';
 function progress(text: string): void {
   if (tty) {
     process.stderr.write(`\r\x1b[K${text}`);
-  } else if (text !== '' && text.split(':')[0] !== lastLine.split(':')[0]) {
+  } else if (text !== '' && text !== lastLine) {
     process.stderr.write(`${text}\n`);
   }
   lastLine = text;
@@ -137,7 +146,10 @@ function startPool(size: number): Pool {
             }
             results[msg.id] = msg.stats as BandStats[];
             done += 1;
-            progress(`  ${mode}: ${done}/${payloads.length} chunks done`);
+            const quarter = Math.ceil(payloads.length / 4);
+            if (tty || done % quarter === 0 || done === payloads.length) {
+              progress(`  ${mode}: ${done}/${payloads.length} chunks done`);
+            }
             if (done === payloads.length) resolve(results);
             else feed(child);
           });
