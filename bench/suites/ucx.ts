@@ -9,10 +9,7 @@
  * the store get goes through Store, UCXConnector, the chunked protocol and
  * deserialization. The peer is this file, forked with BENCH_UCX_PEER=1.
  */
-import { fork } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 
 import { UCXStore, isUcxAvailable } from '../../src/dim/index.js';
 import type { DimKey } from '../../src/dim/index.js';
@@ -21,12 +18,11 @@ import { UCX_OPS, callUcx, loadUcxAddon } from '../../src/dim/ucx-binding.js';
 import type { UcxReply } from '../../src/dim/ucx-binding.js';
 import { UcxServerHandle } from '../../src/dim/ucx-server.js';
 import type { BenchContext } from '../harness.js';
+import { forkPeer, stopPeer } from '../helpers/fork-peer.js';
 import { MiB, fmtSize, standardSizes } from '../harness.js';
 
 export const name = 'ucx';
 
-/** Bounded wait for the peer to start. */
-const WAIT_MS = 60_000;
 /** UCX over TCP on the loopback device only (unless the caller chose). */
 const LOOPBACK = { UCX_TLS: 'tcp', UCX_NET_DEVICES: 'lo' };
 
@@ -60,46 +56,6 @@ async function runPeer(): Promise<void> {
   });
 }
 
-async function startPeer(sizes: number[]): Promise<{ child: ChildProcess; ready: PeerReady }> {
-  const child = fork(fileURLToPath(import.meta.url), [], {
-    execArgv: ['--import', 'tsx'],
-    env: {
-      ...LOOPBACK,
-      ...process.env,
-      BENCH_UCX_PEER: '1',
-      BENCH_UCX_SIZES: JSON.stringify(sizes),
-    },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  try {
-    const ready = await new Promise<PeerReady>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('bench peer did not start')), WAIT_MS);
-      child.once('message', (message: PeerReady) => {
-        clearTimeout(timer);
-        resolve(message);
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`bench peer exited (code ${code})`));
-      });
-    });
-    return { child, ready };
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
-  }
-}
-
-async function stopPeer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  if (child.connected) child.disconnect();
-  else child.kill('SIGKILL');
-  await exited;
-  clearTimeout(timer);
-}
-
 export default async function run(ctx: BenchContext): Promise<void> {
   for (const [variable, value] of Object.entries(LOOPBACK)) process.env[variable] ??= value;
   if (!isUcxAvailable()) {
@@ -109,7 +65,12 @@ export default async function run(ctx: BenchContext): Promise<void> {
   }
 
   const sizes = standardSizes(ctx.quick);
-  const { child, ready } = await startPeer(sizes);
+  const { child, ready } = await forkPeer<PeerReady>(import.meta.url, {
+    ...LOOPBACK,
+    ...process.env,
+    BENCH_UCX_PEER: '1',
+    BENCH_UCX_SIZES: JSON.stringify(sizes),
+  });
   const store = new UCXStore('bench-ucx-client', { cacheSize: 0 });
   const addon = loadUcxAddon();
   const { host, port } = ready;

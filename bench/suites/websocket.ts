@@ -8,25 +8,21 @@
  * WebsocketStore holding one object per size. Both listen on 127.0.0.1.
  * BENCH_WS_CHUNK=<bytes> sets the peer's chunk size (for tuning).
  */
-import { fork } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 
 import WebSocket, { WebSocketServer } from 'ws';
 
 import { WebsocketStore } from '../../src/dim/index.js';
 import type { DimKey } from '../../src/dim/index.js';
 import type { BenchContext } from '../harness.js';
+import { forkPeer, stopPeer } from '../helpers/fork-peer.js';
 import { MiB, fmtSize, standardSizes } from '../harness.js';
 
 export const name = 'websocket';
 
 /** Largest raw message: the biggest object plus its serialization header. */
 const MAX_PAYLOAD = 64 * MiB + 1024;
-/** Bounded wait for the peer to start or to answer. */
-const WAIT_MS = 60_000;
 
 interface PeerReady {
   rawPort: number;
@@ -81,35 +77,6 @@ async function runPeer(): Promise<void> {
   });
 }
 
-async function startPeer(sizes: number[]): Promise<{ child: ChildProcess; ready: PeerReady }> {
-  const child = fork(fileURLToPath(import.meta.url), [], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BENCH_WS_PEER: '1', BENCH_WS_SIZES: JSON.stringify(sizes) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const ready = await new Promise<PeerReady>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('bench peer did not start')), WAIT_MS);
-    child.once('message', (message: PeerReady) => {
-      clearTimeout(timer);
-      resolve(message);
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`bench peer exited (code ${code})`));
-    });
-  });
-  return { child, ready };
-}
-
-async function stopPeer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  if (child.connected) child.disconnect();
-  await exited;
-  clearTimeout(timer);
-}
-
 /** A raw client: one request (4-byte size), one binary answer. */
 async function rawClient(port: number): Promise<{
   fetch: (size: number) => Promise<Buffer>;
@@ -141,7 +108,11 @@ async function rawClient(port: number): Promise<{
 
 export default async function run(ctx: BenchContext): Promise<void> {
   const sizes = standardSizes(ctx.quick);
-  const { child, ready } = await startPeer(sizes);
+  const { child, ready } = await forkPeer<PeerReady>(import.meta.url, {
+    ...process.env,
+    BENCH_WS_PEER: '1',
+    BENCH_WS_SIZES: JSON.stringify(sizes),
+  });
   const store = new WebsocketStore('bench-ws-client', { cacheSize: 0 });
   let raw: Awaited<ReturnType<typeof rawClient>> | undefined;
 
