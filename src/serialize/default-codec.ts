@@ -35,6 +35,10 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * string with lone surrogates is written as `V8` so it survives unchanged.
  * A ProxyLocker anywhere in a value stays a locker (its own `proxy`
  * accessor throws, which sends the value down the reference path).
+ * Symbol-keyed properties are never written. In a `VR` value (one that holds
+ * proxies) the arrays keep their items and holes but not named properties
+ * (`arr.extra = 1`), as in JSON, and a proxy held only by such a property
+ * cannot be written.
  * @throws {@link SerializationError} when the value cannot be written.
  */
 export function serialize(value: unknown): Uint8Array {
