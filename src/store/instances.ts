@@ -17,6 +17,16 @@ interface Instance {
 
 const open = new Map<string, Set<WeakRef<Instance>>>();
 
+/** Drops the entry of an instance that was collected without close(). */
+const collected = new FinalizationRegistry<{
+  name: string;
+  ref: WeakRef<Instance>;
+}>(({ name, ref }) => {
+  const set = open.get(name);
+  set?.delete(ref);
+  if (set?.size === 0) open.delete(name);
+});
+
 /** Records an open instance. */
 export function trackInstance(store: Instance): void {
   let set = open.get(store.name);
@@ -24,7 +34,9 @@ export function trackInstance(store: Instance): void {
     set = new Set();
     open.set(store.name, set);
   }
-  set.add(new WeakRef(store));
+  const ref = new WeakRef(store);
+  set.add(ref);
+  collected.register(store, { name: store.name, ref }, ref);
 }
 
 /** Forgets an instance (on close). */
@@ -34,7 +46,10 @@ export function untrackInstance(store: Instance): void {
 
   for (const ref of set) {
     const other = ref.deref();
-    if (other === undefined || other === store) set.delete(ref);
+    if (other === undefined || other === store) {
+      set.delete(ref);
+      collected.unregister(ref);
+    }
   }
   if (set.size === 0) open.delete(store.name);
 }
