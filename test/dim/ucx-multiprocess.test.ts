@@ -6,13 +6,15 @@
  * them. Peers killed mid-transfer or frozen fail with typed errors.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { ucxSkip } from './ucx-fixtures/available.js';
-import { itSharesObjectsAcrossProcesses } from './fixtures/cross-process-suite.js';
+import {
+  itSharesObjectsAcrossProcesses,
+  usePeerProcesses,
+} from './fixtures/cross-process-suite.js';
 import { digest, patternBytes } from './fixtures/peer-data.js';
-import { PeerProcess } from './fixtures/peer-process.js';
 import { UCXConnector } from '../../src/dim/index.js';
 import type { DimKey } from '../../src/dim/index.js';
 import { loadUcxAddon } from '../../src/dim/ucx-binding.js';
@@ -23,33 +25,16 @@ const CHUNK = 64 * 1024;
 const TIMEOUT = { timeout: 120_000 };
 
 describe('UCXStore across processes', { skip: ucxSkip, timeout: 900_000 }, () => {
-  const peers: PeerProcess[] = [];
-  const env = { DIM_CHUNK_SIZE: String(CHUNK) };
-  let a: PeerProcess;
-  let b: PeerProcess;
-  let c: PeerProcess;
-  let client: UCXConnector;
+  const processes = usePeerProcesses(
+    'ucx',
+    { DIM_CHUNK_SIZE: String(CHUNK) },
+    () => new UCXConnector({ timeoutMs: 10_000, chunkSize: CHUNK }),
+  );
 
-  const startPeer = async (extra: Record<string, string> = {}): Promise<PeerProcess> => {
-    const peer = await PeerProcess.start({ ...env, ...extra }, 'ucx');
-    peers.push(peer);
-    return peer;
-  };
-
-  before(async () => {
-    for (let i = 0; i < 3; i++) await startPeer();
-    [a, b, c] = peers as [PeerProcess, PeerProcess, PeerProcess];
-    client = new UCXConnector({ timeoutMs: 10_000, chunkSize: CHUNK });
-  });
-
-  after(async () => {
-    await client?.close();
-    await Promise.all(peers.map((p) => p.stop()));
-  });
-
-  itSharesObjectsAcrossProcesses(() => ({ a, b, c, client }), CHUNK);
+  itSharesObjectsAcrossProcesses(processes, CHUNK);
 
   it('keeps concurrent gets from several peers apart', TIMEOUT, async () => {
+    const { a, b, c, client } = processes.peers();
     const puts = await Promise.all(
       [a, b, c, a, b].map((p, i) => p.ok({ op: 'put', size: 2 * 1024 * 1024 + i, seed: i })),
     );
@@ -58,6 +43,7 @@ describe('UCXStore across processes', { skip: ucxSkip, timeout: 900_000 }, () =>
   });
 
   it('a proxy made in A resolves implicitly in C (through the bridge)', TIMEOUT, async () => {
+    const { a, c } = processes.peers();
     const made = await a.ok({ op: 'proxy', size: 300 * 1024, seed: 12 });
     const reference = made.reference ?? '';
     const resolved = await c.ok({ op: 'resolve', reference, implicit: true });
@@ -66,9 +52,10 @@ describe('UCXStore across processes', { skip: ucxSkip, timeout: 900_000 }, () =>
   });
 
   it('a second process on a fixed port uses the server already there', TIMEOUT, async () => {
+    const { client } = processes.peers();
     const port = String(await freePort());
-    const first = await startPeer({ DIM_PORT: port });
-    const second = await startPeer({ DIM_PORT: port });
+    const first = await processes.start({ DIM_PORT: port });
+    const second = await processes.start({ DIM_PORT: port });
     assert.equal((await first.ok({ op: 'address' })).address, `127.0.0.1:${port}`);
 
     const put = await second.ok({ op: 'put', size: 5000, seed: 21 });
@@ -83,7 +70,8 @@ describe('UCXStore across processes', { skip: ucxSkip, timeout: 900_000 }, () =>
   });
 
   it('a peer killed mid-transfer fails the get with its address', TIMEOUT, async () => {
-    const d = await startPeer({ DIM_CHUNK_SIZE: String(1024 * 1024) });
+    const { b } = processes.peers();
+    const d = await processes.start({ DIM_CHUNK_SIZE: String(1024 * 1024) });
     const address = (await d.ok({ op: 'address' })).address ?? '';
     const size = 512 * 1024 * 1024;
     const key = (await d.ok({ op: 'put', size, seed: 5 })).key as DimKey;
@@ -123,7 +111,7 @@ describe('UCXStore across processes', { skip: ucxSkip, timeout: 900_000 }, () =>
   });
 
   it('a frozen peer fails the request with DimTimeoutError', TIMEOUT, async () => {
-    const e = await startPeer();
+    const e = await processes.start();
     const address = (await e.ok({ op: 'address' })).address ?? '';
     const key = (await e.ok({ op: 'put', size: 10, seed: 3 })).key as DimKey;
     const impatient = new UCXConnector({ timeoutMs: 500 });

@@ -7,40 +7,31 @@
 import assert from 'node:assert/strict';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
 import { WebsocketConnector } from '../../src/dim/index.js';
 import type { DimKey } from '../../src/dim/index.js';
 import { DimPeerUnavailableError } from '../../src/errors.js';
-import { itSharesObjectsAcrossProcesses } from './fixtures/cross-process-suite.js';
+import {
+  itSharesObjectsAcrossProcesses,
+  usePeerProcesses,
+} from './fixtures/cross-process-suite.js';
 import { digest, patternBytes } from './fixtures/peer-data.js';
-import { PeerProcess } from './fixtures/peer-process.js';
 
 const CHUNK = 64 * 1024;
 const TIMEOUT = { timeout: 120_000 };
 
 describe('WebsocketStore across processes', { timeout: 600_000 }, () => {
-  const peers: PeerProcess[] = [];
-  let a: PeerProcess;
-  let b: PeerProcess;
-  let c: PeerProcess;
-  let client: WebsocketConnector;
+  const processes = usePeerProcesses(
+    'websocket',
+    { DIM_CHUNK_SIZE: String(CHUNK) },
+    () => new WebsocketConnector({ timeoutMs: 10_000, chunkSize: CHUNK }),
+  );
 
-  before(async () => {
-    const env = { DIM_CHUNK_SIZE: String(CHUNK) };
-    for (let i = 0; i < 3; i++) peers.push(await PeerProcess.start(env));
-    [a, b, c] = peers as [PeerProcess, PeerProcess, PeerProcess];
-    client = new WebsocketConnector({ timeoutMs: 10_000, chunkSize: CHUNK });
-  });
-
-  after(async () => {
-    await client?.close();
-    await Promise.all(peers.map((p) => p.stop()));
-  });
-
-  itSharesObjectsAcrossProcesses(() => ({ a, b, c, client }), CHUNK);
+  itSharesObjectsAcrossProcesses(processes, CHUNK);
 
   it('serves concurrent gets of different objects over one connection', TIMEOUT, async () => {
+    const { a, client } = processes.peers();
     const puts = await Promise.all(
       [1, 2, 3, 4].map((seed) => a.ok({ op: 'put', size: 2 * 1024 * 1024 + seed, seed })),
     );
@@ -49,6 +40,7 @@ describe('WebsocketStore across processes', { timeout: 600_000 }, () => {
   });
 
   it('a proxy made in A resolves implicitly in C (through the bridge)', TIMEOUT, async () => {
+    const { a, c } = processes.peers();
     const made = await a.ok({ op: 'proxy', size: 300 * 1024, seed: 12 });
     const reference = made.reference ?? '';
     const resolved = await c.ok({ op: 'resolve', reference, implicit: true });
@@ -56,8 +48,8 @@ describe('WebsocketStore across processes', { timeout: 600_000 }, () => {
   });
 
   it('a peer killed mid-transfer fails the get with its address', TIMEOUT, async () => {
-    const d = await PeerProcess.start({ DIM_CHUNK_SIZE: String(CHUNK) });
-    peers.push(d);
+    const { b } = processes.peers();
+    const d = await processes.start();
     const address = (await d.ok({ op: 'address' })).address;
     const key = (await d.ok({ op: 'put', size: 64 * 1024 * 1024, seed: 5 })).key as DimKey;
 
