@@ -346,14 +346,28 @@ export class RelayRegistrationError extends ProxyStoreError {
   ) {
     const why = reason === '' ? 'no reason given' : `reason: ${reason}`;
     super(
-      `The relay at ${address} closed the connection with code ${code} ` +
-        `(${why}). This is final: check the relay token and that no other ` +
-        'process registers under the same endpoint id.',
+      `The relay at ${address} refused this endpoint with code ${code} ` +
+        `(${why}). The client will not retry: ${relayRefusalHint(code)}`,
       options,
     );
     this.code = code;
     this.reason = reason;
     this.address = address;
+  }
+}
+
+/** What to check after a relay refusal, by close code (or HTTP status). */
+function relayRefusalHint(code: number): string {
+  switch (code) {
+    case 4001:
+    case 401:
+      return 'pass the token the relay was started with (relayToken).';
+    case 4004:
+      return 'another process registered the same endpoint id; stop one.';
+    case 1009:
+      return 'the registration is larger than the relay accepts.';
+    default:
+      return 'check the relay address and that client and relay versions match.';
   }
 }
 

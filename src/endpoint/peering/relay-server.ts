@@ -82,7 +82,16 @@ interface ClientState {
   alive: boolean;
 }
 
-/** A running relay server. Start it with {@link RelayServer.start}. */
+/**
+ * A running relay server. Start it with {@link RelayServer.start}.
+ *
+ * @remarks
+ * Authentication is one shared token; every client that has it may register
+ * any id, and a newer registration replaces an older one (4004).
+ * TODO(peering): per-user id ownership (upstream answers 4002 for an id owned
+ * by another user) and TLS options; run the relay behind a TLS-terminating
+ * proxy for `wss://`.
+ */
 export class RelayServer {
   readonly #server: WebSocketServer;
   readonly #token: Buffer | undefined;
