@@ -11,6 +11,8 @@ import {
   receiveMessageOnPort,
 } from 'node:worker_threads';
 
+import { workerExecArgv } from '../utils/module-worker.js';
+
 import { BridgeError } from '../errors.js';
 import { logger } from '../utils/debug.js';
 import {
@@ -80,6 +82,7 @@ export class BridgeClient {
     const started = performance.now();
     const worker = new Worker(BOOTSTRAP_SOURCE, {
       eval: true,
+      execArgv: workerExecArgv(),
       workerData: data,
       transferList: [port2],
       name: 'proxystore-bridge',

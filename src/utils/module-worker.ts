@@ -2,6 +2,22 @@ import { Worker } from 'node:worker_threads';
 import type { WorkerOptions } from 'node:worker_threads';
 
 /**
+ * Process flags that must not reach a worker thread: they describe how this
+ * process took its main script (`--input-type`, `-e`, `-p`, `--test`) or
+ * attach debuggers, and make a worker fail or hang at start-up.
+ */
+const PROCESS_ONLY_FLAG =
+  /^(--input-type|--eval|-e|--print|-p|--test|--watch|--inspect|--debug)(=|$|-)/;
+
+/**
+ * This process's `execArgv` without the flags a worker thread cannot take
+ * (see {@link PROCESS_ONLY_FLAG}); loader flags such as `--import` stay.
+ */
+export function workerExecArgv(): string[] {
+  return process.execArgv.filter((flag) => !PROCESS_ONLY_FLAG.test(flag));
+}
+
+/**
  * URL of the module `name` next to the module at `base`, with the same
  * extension: `<name>.ts` when running from sources under a TypeScript
  * loader (tests, benchmarks), `<name>.js` when built.
@@ -39,10 +55,11 @@ export function typeScriptLoaderUrl(base: string): string | undefined {
 export function startModuleWorker(base: string, name: string, options: WorkerOptions): Worker {
   const entry = siblingModuleUrl(base, name);
   const tsx = typeScriptLoaderUrl(base);
-  if (tsx === undefined) return new Worker(entry, options);
+  const withArgv = { execArgv: workerExecArgv(), ...options };
+  if (tsx === undefined) return new Worker(entry, withArgv);
 
   const code =
     `import(${JSON.stringify(tsx)})` +
     `.then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(code, { ...options, eval: true });
+  return new Worker(code, { ...withArgv, eval: true });
 }

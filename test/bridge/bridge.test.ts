@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import {
   bridgeExistsSync,
@@ -284,6 +284,23 @@ describe('bridge', { timeout: 180_000 }, () => {
         timeout: 30_000,
         env: { ...process.env, ...env },
       });
+
+    it('starts under --input-type=module -e (flags a worker cannot take)', TIMEOUT, () => {
+      const child = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--input-type=module',
+          '-e',
+          `await import(${JSON.stringify(pathToFileURL(CHILD).href)});`,
+        ],
+        { encoding: 'utf8', timeout: 30_000, env: { ...process.env, PROXYSTORE_BRIDGE_TIMEOUT_MS: '20000' } },
+      );
+      assert.equal(child.signal, null, 'the child had to be killed: it hung');
+      assert.equal(child.status, 0, child.stderr);
+      assert.deepEqual(JSON.parse(child.stdout), { ok: 'child' });
+    });
 
     it('an unref\'d worker never keeps the process alive', TIMEOUT, () => {
       const child = run('echo');
