@@ -58,6 +58,8 @@ function integer(name: string, value: string | undefined): number | undefined {
 
 class UsageError extends Error {}
 
+const COMMANDS = ['configure', 'list', 'start', 'stop', 'remove'];
+
 /** Runs the CLI with `argv` (no node or script path); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -85,6 +87,13 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (extra.length > 0) {
     throw new UsageError(`Unexpected arguments: ${extra.join(' ')}.`);
+  }
+
+  if (!COMMANDS.includes(command)) {
+    throw new UsageError(
+      `Unknown command '${command}'. Commands: ${COMMANDS.join(', ')} ` +
+        '(see proxystore-endpoint --help).',
+    );
   }
 
   const home = proxystoreHome();

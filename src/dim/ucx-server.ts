@@ -58,8 +58,8 @@ export class UcxServerHandle implements DimServerHandle {
         new DimConnectorError(
           KIND,
           address,
-          `Could not start the UCX DIM server at ${address}: ${cause.message} ` +
-            'Pick another port (or 0 for a free one).',
+          `Could not start the UCX DIM server at ${address}: ${cause.message}` +
+            (inUse ? ' Pick another port (or 0 for a free one).' : ''),
           { cause },
         ),
         { code: inUse ? 'EADDRINUSE' : cause.code },

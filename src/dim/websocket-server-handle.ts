@@ -111,8 +111,8 @@ export class WebsocketServerHandle implements DimServerHandle {
         new DimConnectorError(
           KIND,
           address,
-          `Could not start the websocket DIM server at ${address}: ` +
-            `${cause.message}. Pick another port (or 0 for a free one).`,
+          `Could not start the websocket DIM server at ${address}: ${cause.message}.` +
+            (cause.code === 'EADDRINUSE' ? ' Pick another port (or 0 for a free one).' : ''),
           { cause },
         ),
         { code: cause.code },

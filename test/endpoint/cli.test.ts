@@ -37,6 +37,12 @@ describe('proxystore-endpoint CLI', { timeout: 600_000 }, () => {
     assert.equal((await runCli(home, [])).code, 1);
   });
 
+  it('an unknown command is named as unknown, with the list of commands', TIMEOUT, async () => {
+    const res = await runCli(home, ['frobnicate', 'x']);
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /Unknown command 'frobnicate'\. Commands: configure, list/);
+  });
+
   it('list says when nothing is configured', TIMEOUT, async () => {
     const res = await runCli(home, ['list']);
     assert.equal(res.code, 0);
