@@ -1,3 +1,5 @@
+import { inspect, type InspectOptions } from 'node:util';
+
 /** Timing statistics of one operation on one key. */
 export interface TimeStats {
   count: number;
@@ -86,5 +88,17 @@ export class StoreMetrics {
 
   clear(): void {
     this.#byKey.clear();
+  }
+
+  /** Everything recorded, by key string (a copy): what `JSON.stringify` shows. */
+  toJSON(): Record<string, KeyMetrics> {
+    return Object.fromEntries(
+      [...this.#byKey.entries()].map(([key, entry]) => [key, structuredClone(entry)]),
+    );
+  }
+
+  /** `console.log(store.metrics)` shows the recorded keys, not an empty object. */
+  [inspect.custom](_depth: number, options: InspectOptions): string {
+    return `StoreMetrics ${inspect(this.toJSON(), { ...options, depth: 4 })}`;
   }
 }

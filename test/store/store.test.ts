@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { inspect } from 'node:util';
 
 import {
   FileStore,
@@ -205,6 +206,8 @@ describe('Store', () => {
       assert.equal(m.sizes['store.put.object_size'], 'US\nabc'.length);
       assert.equal(m.times['store.put']?.count, 1);
       assert.equal(new LocalStore(uniqueName('off')).metrics, undefined);
+      assert.match(inspect(store.metrics), /store\.get\.cache_hits/);
+      assert.ok(JSON.stringify(store.metrics).includes('store.put.object_size'));
     });
   });
 });
