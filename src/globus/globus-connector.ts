@@ -57,8 +57,11 @@ function isMissingFile(err: unknown): boolean {
  *   (or set a client identity, see `docs/globus.md`).
  * - Each put costs one Transfer task per other endpoint, and a first read
  *   waits seconds for it: this store suits large objects between sites.
- * - `close()` deletes every endpoint's directory unless `clear` is false:
- *   give the store directories it alone uses.
+ * - `close({ clear: true })` (or `clear: true` in the options) deletes
+ *   every endpoint's directory: give the store directories it alone uses.
+ *   The default keeps them, unlike upstream, because any process that
+ *   rebuilt the store from a proxy and closes it would otherwise delete
+ *   every site's objects.
  * - No `getSync`: waiting for a task needs the event loop, so implicit proxy
  *   resolution goes through the bridge.
  */
@@ -89,7 +92,7 @@ export class GlobusConnector implements Connector<GlobusKey> {
       throw InvalidArgumentError.format('options', options, 'expected an object');
     }
     this.endpoints = toEndpoints(options.endpoints);
-    this.#clear = options.clear ?? true;
+    this.#clear = options.clear ?? false;
     this.#pollingInterval = positiveMs(
       'pollingInterval',
       options.pollingInterval,

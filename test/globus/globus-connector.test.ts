@@ -334,8 +334,8 @@ describe('GlobusConnector against the Globus mock', { timeout: 300_000 }, () => 
       for (const x of s.sites) assert.equal(await exists(x.localPath), false, x.name);
     });
 
-    it('without clear leaves the files alone', T, async () => {
-      const a = at('site-a', { clear: false });
+    it('without clear (the default) leaves the files alone', T, async () => {
+      const a = at('site-a');
       const key = await a.put(bytes('kept'));
       await at('site-b').get(key);
       await a.close();
