@@ -68,6 +68,8 @@ export class RedisConnector implements DeferrableConnector<RedisKey> {
   #closing: Promise<void> | undefined;
   #unrefWhenIdle = false;
   #running = 0;
+  /** Operations started and not yet settled; close() waits for them. */
+  readonly #inFlight = new Set<Promise<unknown>>();
 
   constructor(options: RedisConnectorOptions = {}) {
     this.#resolved = resolveRedisOptions(options);
@@ -113,34 +115,42 @@ export class RedisConnector implements DeferrableConnector<RedisKey> {
     return key as RedisKey;
   }
 
-  async putBatch(data: readonly Uint8Array[]): Promise<RedisKey[]> {
-    if (data.length === 0) return [];
+  putBatch(data: readonly Uint8Array[]): Promise<RedisKey[]> {
+    return this.#track('MSET', async () => {
+      if (data.length === 0) return [];
 
-    const keys = data.map(() => ({ id: newObjectId() }));
-    await this.#write(keys, data);
-    return keys;
+      const keys = data.map(() => ({ id: newObjectId() }));
+      await this.#write(keys, data);
+      return keys;
+    });
   }
 
   async newKey(): Promise<RedisKey> {
     return { id: newObjectId() };
   }
 
-  async set(key: RedisKey, data: Uint8Array): Promise<void> {
-    await this.#write([key], [data]);
+  set(key: RedisKey, data: Uint8Array): Promise<void> {
+    return this.#track('SET', () => this.#write([key], [data]));
   }
 
-  async get(key: RedisKey): Promise<Uint8Array | null> {
-    const name = this.keyName(key);
-    const started = performance.now();
+  get(key: RedisKey): Promise<Uint8Array | null> {
+    return this.#track('GET', async () => {
+      const name = this.keyName(key);
+      const started = performance.now();
 
-    const client = await this.#connect('GET');
-    const value = await this.#run('GET', name, () => client.getBuffer(name));
-    const found = value === null ? 'miss' : 'hit';
-    log('GET %s %s in %d ms', name, found, elapsed(started));
-    return value;
+      const client = await this.#connect('GET');
+      const value = await this.#run('GET', name, () => client.getBuffer(name));
+      const found = value === null ? 'miss' : 'hit';
+      log('GET %s %s in %d ms', name, found, elapsed(started));
+      return value;
+    });
   }
 
-  async getBatch(keys: readonly RedisKey[]): Promise<(Uint8Array | null)[]> {
+  getBatch(keys: readonly RedisKey[]): Promise<(Uint8Array | null)[]> {
+    return this.#track('MGET', () => this.#getBatch(keys));
+  }
+
+  async #getBatch(keys: readonly RedisKey[]): Promise<(Uint8Array | null)[]> {
     if (keys.length === 0) return [];
 
     const names = keys.map((k) => this.keyName(k));
@@ -163,19 +173,23 @@ export class RedisConnector implements DeferrableConnector<RedisKey> {
     return values;
   }
 
-  async exists(key: RedisKey): Promise<boolean> {
-    const name = this.keyName(key);
-    const client = await this.#connect('EXISTS');
-    const count = await this.#run('EXISTS', name, () => client.exists(name));
-    return count > 0;
+  exists(key: RedisKey): Promise<boolean> {
+    return this.#track('EXISTS', async () => {
+      const name = this.keyName(key);
+      const client = await this.#connect('EXISTS');
+      const count = await this.#run('EXISTS', name, () => client.exists(name));
+      return count > 0;
+    });
   }
 
-  async evict(key: RedisKey): Promise<void> {
-    const name = this.keyName(key);
-    const client = await this.#connect('DEL');
-    await this.#run('DEL', name, () => client.del(name));
-    this.#written.delete(name);
-    log('DEL %s', name);
+  evict(key: RedisKey): Promise<void> {
+    return this.#track('DEL', async () => {
+      const name = this.keyName(key);
+      const client = await this.#connect('DEL');
+      await this.#run('DEL', name, () => client.del(name));
+      this.#written.delete(name);
+      log('DEL %s', name);
+    });
   }
 
   /**
@@ -192,6 +206,11 @@ export class RedisConnector implements DeferrableConnector<RedisKey> {
   }
 
   async #close(clear: boolean): Promise<void> {
+    // Requests started before close() finish first (each is bounded by the
+    // command timeout and the reconnect limit), so that QUIT does not cut
+    // them off and clear also removes what they wrote.
+    await Promise.allSettled([...this.#inFlight]);
+
     const client = this.#client ?? (await this.#creating?.catch(() => undefined));
     if (client === undefined) return;
 
@@ -288,6 +307,24 @@ export class RedisConnector implements DeferrableConnector<RedisKey> {
         'on the server or store smaller objects.',
       { command },
     );
+  }
+
+  /**
+   * Runs one public operation, remembered until it settles so that close()
+   * can wait for it. Fails at once (as closed) once close() has begun.
+   */
+  #track<T>(command: string, operation: () => Promise<T>): Promise<T> {
+    if (this.#closing !== undefined) {
+      return Promise.reject(closedError(this.#address, command));
+    }
+
+    const running = operation();
+    this.#inFlight.add(running);
+    const forget = (): void => {
+      this.#inFlight.delete(running);
+    };
+    running.then(forget, forget);
+    return running;
   }
 
   /** The client: returned at once while it lives, else a new one. */
