@@ -69,6 +69,8 @@ export class EndpointConnector implements DeferrableConnector<EndpointKey> {
   readonly #timeoutMs: number | undefined;
   #local: Promise<Local> | undefined;
   #closed = false;
+  /** Requests started and not yet settled; close() waits for them. */
+  readonly #inFlight = new Set<Promise<unknown>>();
 
   constructor(options: EndpointConnectorOptions) {
     const endpoints = options?.endpoints;
@@ -85,6 +87,25 @@ export class EndpointConnector implements DeferrableConnector<EndpointKey> {
         'endpoints',
         bad,
         'an endpoint id is a lowercase UUID (see proxystore-endpoint list)',
+      );
+    }
+
+    const dir = options.proxystoreDir;
+    if (dir !== undefined && (typeof dir !== 'string' || dir === '')) {
+      throw InvalidArgumentError.format(
+        'proxystoreDir',
+        dir,
+        'give the path of a ProxyStore home directory, or leave it out',
+      );
+    }
+    const timeoutMs = options.timeoutMs;
+    const validTimeout =
+      typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs > 0;
+    if (timeoutMs !== undefined && !validTimeout) {
+      throw InvalidArgumentError.format(
+        'timeoutMs',
+        timeoutMs,
+        'use a positive number of milliseconds, or leave it out',
       );
     }
 
@@ -107,10 +128,56 @@ export class EndpointConnector implements DeferrableConnector<EndpointKey> {
     return (await this.#connect()).endpoint.uuid;
   }
 
-  async put(data: Uint8Array): Promise<EndpointKey> {
-    const key = await this.newKey();
-    await this.set(key, data);
-    return key;
+  /**
+   * Runs one request on the local endpoint's client; close() waits for it.
+   * When the endpoint refuses the connection (it stopped, or restarted on
+   * another port), the endpoint is looked up again, and the request is
+   * sent once more if it now runs at another address.
+   */
+  #request<T>(send: (client: EndpointClient) => Promise<T>): Promise<T> {
+    return this.#track(() => this.#send(send));
+  }
+
+  async #send<T>(send: (client: EndpointClient) => Promise<T>): Promise<T> {
+    const found = this.#localEndpoint();
+    const local = await found;
+    try {
+      return await send(local.client);
+    } catch (err) {
+      if (!isRefused(err) || this.#closed) throw err;
+      if (this.#local === found) {
+        this.#local = undefined;
+        local.client.close();
+      }
+      const fresh = await this.#localEndpoint().catch(() => undefined);
+      if (fresh === undefined || fresh.client.address === local.client.address) {
+        throw err;
+      }
+      log('endpoint %s moved to %s', fresh.endpoint.uuid, fresh.client.address);
+      return send(fresh.client);
+    }
+  }
+
+  /** Runs an operation that close() waits for; fails at once when closed. */
+  #track<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(closedError());
+
+    const running = operation();
+    this.#inFlight.add(running);
+    const forget = (): void => {
+      this.#inFlight.delete(running);
+    };
+    running.then(forget, forget);
+    return running;
+  }
+
+  put(data: Uint8Array): Promise<EndpointKey> {
+    return this.#track(async () => {
+      const { endpoint } = await this.#localEndpoint();
+      const key = { objectId: newObjectId(), endpointId: endpoint.uuid };
+      await this.#send((client) => client.set(key.objectId, data, key.endpointId));
+      return key;
+    });
   }
 
   async putBatch(data: readonly Uint8Array[]): Promise<EndpointKey[]> {
@@ -119,8 +186,7 @@ export class EndpointConnector implements DeferrableConnector<EndpointKey> {
 
   async get(key: EndpointKey): Promise<Uint8Array | null> {
     checkKey(key);
-    const { client } = await this.#connect();
-    return client.get(key.objectId, key.endpointId);
+    return this.#request((client) => client.get(key.objectId, key.endpointId));
   }
 
   async getBatch(keys: readonly EndpointKey[]): Promise<(Uint8Array | null)[]> {
@@ -129,14 +195,12 @@ export class EndpointConnector implements DeferrableConnector<EndpointKey> {
 
   async exists(key: EndpointKey): Promise<boolean> {
     checkKey(key);
-    const { client } = await this.#connect();
-    return client.exists(key.objectId, key.endpointId);
+    return this.#request((client) => client.exists(key.objectId, key.endpointId));
   }
 
   async evict(key: EndpointKey): Promise<void> {
     checkKey(key);
-    const { client } = await this.#connect();
-    await client.evict(key.objectId, key.endpointId);
+    await this.#request((client) => client.evict(key.objectId, key.endpointId));
   }
 
   /** A key owned by the local endpoint, with nothing stored under it yet. */
@@ -147,8 +211,7 @@ export class EndpointConnector implements DeferrableConnector<EndpointKey> {
 
   async set(key: EndpointKey, data: Uint8Array): Promise<void> {
     checkKey(key);
-    const { client } = await this.#connect();
-    await client.set(key.objectId, data, key.endpointId);
+    await this.#request((client) => client.set(key.objectId, data, key.endpointId));
   }
 
   config(): ConnectorConfig {
@@ -166,21 +229,19 @@ export class EndpointConnector implements DeferrableConnector<EndpointKey> {
     if (this.#closed) return;
     this.#closed = true;
 
+    // Requests already sent finish first (each is bounded by timeoutMs).
+    await Promise.allSettled([...this.#inFlight]);
     const local = await this.#local?.catch(() => undefined);
     local?.client.close();
   }
 
   /** Finds the local endpoint once; a failed search is retried next time. */
   #connect(): Promise<Local> {
-    if (this.#closed) {
-      return Promise.reject(
-        new EndpointConnectorError(
-          'This EndpointConnector is closed; make a new one to keep using ' +
-            'the endpoint.',
-        ),
-      );
-    }
+    if (this.#closed) return Promise.reject(closedError());
+    return this.#localEndpoint();
+  }
 
+  #localEndpoint(): Promise<Local> {
     this.#local ??= this.#find();
     return this.#local;
   }
@@ -203,6 +264,19 @@ export class EndpointConnector implements DeferrableConnector<EndpointKey> {
       throw err;
     }
   }
+}
+
+function closedError(): EndpointConnectorError {
+  return new EndpointConnectorError(
+    'This EndpointConnector is closed; make a new one to keep using the endpoint.',
+  );
+}
+
+/** Whether a request failed because nothing listens at the address. */
+function isRefused(err: unknown): boolean {
+  if (!(err instanceof EndpointConnectorError)) return false;
+  const cause = err.cause as NodeJS.ErrnoException | undefined;
+  return cause?.code === 'ECONNREFUSED';
 }
 
 function checkKey(key: EndpointKey): void {
