@@ -17,7 +17,9 @@ import { startCliEndpoint, type CliEndpoint } from '../endpoint/helpers.js';
 
 const T = { timeout: 90_000 };
 
-describe('EndpointStore when the endpoint restarts or the store closes', { timeout: 240_000 }, () => {
+const SUITE = { timeout: 240_000 };
+
+describe('EndpointStore when the endpoint restarts or the store closes', SUITE, () => {
   let home: string;
   let ep: CliEndpoint | undefined;
   const savedHome = process.env['PROXYSTORE_HOME'];
@@ -42,7 +44,7 @@ describe('EndpointStore when the endpoint restarts or the store closes', { timeo
       const before = await store.proxy({ n: 1 });
       const ref = proxiesToReferences([before])[0] as ProxyReference;
       // The bridge worker builds (and keeps) its connector now.
-      assert.equal(fromReference<{ n: number }>(structuredClone(ref)).n, 1);
+      assert.equal((fromReference(structuredClone(ref)) as { n: number }).n, 1);
 
       const oldPort = ep!.port;
       await ep!.stop();
@@ -54,7 +56,7 @@ describe('EndpointStore when the endpoint restarts or the store closes', { timeo
 
       const after = await store.proxy({ n: 3 });
       const ref2 = proxiesToReferences([after])[0] as ProxyReference;
-      assert.equal(fromReference<{ n: number }>(structuredClone(ref2)).n, 3);
+      assert.equal((fromReference(structuredClone(ref2)) as { n: number }).n, 3);
     } finally {
       await store.close();
     }
