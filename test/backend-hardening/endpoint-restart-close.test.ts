@@ -42,7 +42,7 @@ describe('EndpointStore when the endpoint restarts or the store closes', SUITE, 
     const store = new EndpointStore('restart', { endpoints: [ep!.uuid], cacheSize: 0 });
     try {
       const before = await store.proxy({ n: 1 });
-      const ref = proxiesToReferences([before])[0] as ProxyReference;
+      const ref = (proxiesToReferences([before]) as ProxyReference[])[0] as ProxyReference;
       // The bridge worker builds (and keeps) its connector now.
       assert.equal((fromReference(structuredClone(ref)) as { n: number }).n, 1);
 
@@ -55,7 +55,7 @@ describe('EndpointStore when the endpoint restarts or the store closes', SUITE, 
       assert.deepEqual(await store.get(key), { n: 2 });
 
       const after = await store.proxy({ n: 3 });
-      const ref2 = proxiesToReferences([after])[0] as ProxyReference;
+      const ref2 = (proxiesToReferences([after]) as ProxyReference[])[0] as ProxyReference;
       assert.equal((fromReference(structuredClone(ref2)) as { n: number }).n, 3);
     } finally {
       await store.close();
