@@ -75,6 +75,18 @@ export abstract class DimConnector<K extends DimKind> implements Connector<DimKe
     const server = await this.server();
     const id = newObjectId();
 
+    // No client with these options could fetch a larger object back, so it
+    // is refused now rather than when a proxy of it resolves.
+    const { maxMessageSize } = this.#options;
+    if (data.byteLength > maxMessageSize) {
+      throw new DimConnectorError(
+        this.kind,
+        server.address,
+        `Cannot put an object of ${data.byteLength} bytes: maxMessageSize is ` +
+          `${maxMessageSize}. Raise maxMessageSize on every peer.`,
+      );
+    }
+
     await this.putTo(server, id, data);
     return { kind: this.kind, id, size: data.byteLength, host: server.host, port: server.port };
   }
