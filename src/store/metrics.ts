@@ -97,7 +97,7 @@ export class StoreMetrics {
     );
   }
 
-  /** `console.log(store.metrics)` shows the recorded keys, not an empty object. */
+  /** Printing `store.metrics` (util.inspect) shows the recorded keys, not `{}`. */
   [inspect.custom](_depth: number, options: InspectOptions): string {
     return `StoreMetrics ${inspect(this.toJSON(), { ...options, depth: 4 })}`;
   }
