@@ -44,6 +44,16 @@ const VERSION = 1;
 const HEADER_LENGTH = 8;
 const MAX_ID_LENGTH = 0xffff;
 
+/**
+ * Most bytes a request carries besides its object: the header and the
+ * longest (padded) id. A server that accepts objects of up to N bytes
+ * accepts requests of up to N + REQUEST_ENVELOPE_BYTES (then checks N).
+ */
+export const REQUEST_ENVELOPE_BYTES = HEADER_LENGTH + Math.ceil(MAX_ID_LENGTH / 8) * 8;
+
+/** Bytes a response carries besides its object (the header). */
+export const RESPONSE_ENVELOPE_BYTES = HEADER_LENGTH;
+
 const OPS: readonly DimOp[] = ['get', 'put', 'exists', 'evict', 'ping'];
 const OP_CODES: Record<DimOp, number> = {
   get: 1,

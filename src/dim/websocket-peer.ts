@@ -12,7 +12,7 @@ import { logger } from '../utils/debug.js';
 import { ChunkReader, Reassembler, chunkToMessages, splitMessage } from './chunking.js';
 import type { DimTransportSettings } from './dim-config.js';
 import { formatAddress } from './dim-key.js';
-import { decodeResponse, encodeRequest } from './protocol.js';
+import { RESPONSE_ENVELOPE_BYTES, decodeResponse, encodeRequest } from './protocol.js';
 import type { DimRequest, DimResponse } from './protocol.js';
 import { clientSocketOptions, loadWs } from './ws-module.js';
 
@@ -142,7 +142,10 @@ export class WebsocketPeer {
     const connection: Connection = {
       socket,
       reader: new ChunkReader(),
-      reassembler: new Reassembler({ maxMessageSize: this.#settings.maxMessageSize }),
+      reassembler: new Reassembler({
+        // The limit is on objects; an answer also carries its header.
+        maxMessageSize: this.#settings.maxMessageSize + RESPONSE_ENVELOPE_BYTES,
+      }),
       activity: 0,
       opened: false,
       lastError: undefined,

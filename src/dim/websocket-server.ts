@@ -8,7 +8,7 @@ import { logger } from '../utils/debug.js';
 import { ChunkReader, Reassembler, chunkToMessages, splitMessage } from './chunking.js';
 import type { IncomingChunk } from './chunking.js';
 import type { DimServerSettings } from './dim-config.js';
-import { decodeRequest, encodeResponse } from './protocol.js';
+import { REQUEST_ENVELOPE_BYTES, decodeRequest, encodeResponse } from './protocol.js';
 import type { DimRequest, DimResponse } from './protocol.js';
 import { loadWs, serverSocketOptions } from './ws-module.js';
 
@@ -61,7 +61,10 @@ export async function startWebsocketServer(
 
 function serve(socket: WebSocket, settings: DimServerSettings, objects: ObjectTable): void {
   const reader = new ChunkReader();
-  const reassembler = new Reassembler({ maxMessageSize: settings.maxMessageSize });
+  const reassembler = new Reassembler({
+    // The limit is on objects; a message also carries its header and id.
+    maxMessageSize: settings.maxMessageSize + REQUEST_ENVELOPE_BYTES,
+  });
 
   socket.on('error', (error: Error) => log('connection error: %s', error.message));
   socket.on('message', (data: Buffer, isBinary: boolean) => {
@@ -85,7 +88,7 @@ function serve(socket: WebSocket, settings: DimServerSettings, objects: ObjectTa
     try {
       const parts = reassembler.push(chunk);
       if (parts === undefined) return;
-      response = answer(decodeRequest(parts), objects);
+      response = answer(decodeRequest(parts), objects, settings.maxMessageSize);
     } catch (error) {
       // A bad request fails alone; whatever went wrong, the server goes on.
       const message = (error as Error).message;
@@ -99,15 +102,29 @@ function serve(socket: WebSocket, settings: DimServerSettings, objects: ObjectTa
   });
 }
 
-function answer(request: DimRequest, objects: ObjectTable): DimResponse {
+function answer(
+  request: DimRequest,
+  objects: ObjectTable,
+  maxObjectSize: number,
+): DimResponse {
   switch (request.op) {
     case 'get': {
       const data = objects.get(request.id);
       return data === undefined ? { status: 'missing' } : { status: 'ok', data };
     }
-    case 'put':
+    case 'put': {
+      const size = request.data?.byteLength ?? 0;
+      if (size > maxObjectSize) {
+        return {
+          status: 'error',
+          message:
+            `An object of ${size} bytes is larger than this server's ` +
+            `maxMessageSize (${maxObjectSize} bytes); raise maxMessageSize on every peer.`,
+        };
+      }
       objects.set(request.id, ownBytes(request.data ?? new Uint8Array(0)));
       return { status: 'ok' };
+    }
     case 'exists':
       return { status: 'exists', exists: objects.has(request.id) };
     case 'evict':
