@@ -13,6 +13,9 @@ import { findLocalEndpoint, type LocalEndpoint } from './discovery.js';
 
 const log = logger('connector:endpoint');
 
+/** Longest wait of close() for requests in flight before it drops them. */
+const CLOSE_GRACE_MS = 10_000;
+
 /**
  * Key of an object stored through an endpoint: the object's id and the id of
  * the endpoint that owns it. Any endpoint that peers with the owner can
@@ -229,8 +232,8 @@ export class EndpointConnector implements DeferrableConnector<EndpointKey> {
     if (this.#closed) return;
     this.#closed = true;
 
-    // Requests already sent finish first (each is bounded by timeoutMs).
-    await Promise.allSettled([...this.#inFlight]);
+    // Requests already sent finish first, for at most CLOSE_GRACE_MS.
+    await settledWithin([...this.#inFlight], CLOSE_GRACE_MS);
     const local = await this.#local?.catch(() => undefined);
     local?.client.close();
   }
@@ -264,6 +267,18 @@ export class EndpointConnector implements DeferrableConnector<EndpointKey> {
       throw err;
     }
   }
+}
+
+/** Resolves once every promise settled, or after `ms`, whichever is first. */
+async function settledWithin(pending: Promise<unknown>[], ms: number): Promise<void> {
+  if (pending.length === 0) return;
+
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([Promise.allSettled(pending), late]);
+  clearTimeout(timer);
 }
 
 function closedError(): EndpointConnectorError {

@@ -35,6 +35,9 @@ export interface RedisKey {
 /** Keys per DEL when `close({ clear: true })` removes what was written. */
 const DELETE_CHUNK = 1_000;
 
+/** Longest wait of close() for requests in flight before it quits. */
+const CLOSE_GRACE_MS = 10_000;
+
 /**
  * Stores bytes in Redis (a server or a Redis Cluster) through ioredis.
  *
@@ -206,10 +209,10 @@ export class RedisConnector implements DeferrableConnector<RedisKey> {
   }
 
   async #close(clear: boolean): Promise<void> {
-    // Requests started before close() finish first (each is bounded by the
-    // command timeout and the reconnect limit), so that QUIT does not cut
-    // them off and clear also removes what they wrote.
-    await Promise.allSettled([...this.#inFlight]);
+    // Requests started before close() finish first (for at most
+    // CLOSE_GRACE_MS), so that QUIT does not cut them off and clear also
+    // removes what they wrote.
+    await settledWithin([...this.#inFlight], CLOSE_GRACE_MS);
 
     const client = this.#client ?? (await this.#creating?.catch(() => undefined));
     if (client === undefined) return;
@@ -373,6 +376,18 @@ export class RedisConnector implements DeferrableConnector<RedisKey> {
       }
     }
   }
+}
+
+/** Resolves once every promise settled, or after `ms`, whichever is first. */
+async function settledWithin(pending: Promise<unknown>[], ms: number): Promise<void> {
+  if (pending.length === 0) return;
+
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([Promise.allSettled(pending), late]);
+  clearTimeout(timer);
 }
 
 /** The server's proto-max-bulk-len, or Infinity when CONFIG is not allowed. */

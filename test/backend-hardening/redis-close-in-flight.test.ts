@@ -83,4 +83,23 @@ describe('RedisStore close() with requests in flight', { skip, timeout: 120_000 
     });
     await closing;
   });
+
+  it('close() does not wait forever for a stopped server', { timeout: 40_000 }, async () => {
+    // Default commandTimeoutMs is 60 s; close() gives requests in flight a
+    // bounded grace instead, so this test's 40 s timeout catches a hang.
+    const stopped = await startRedisServer();
+    const store = new RedisStore('close-stopped', { url: stopped.url, cacheSize: 0 });
+    try {
+      const key = await store.put('x');
+      stopped.process.kill('SIGSTOP');
+      const pending = store.get(key).catch((error: unknown) => error);
+      await store.close();
+      stopped.process.kill('SIGCONT');
+      assert.ok((await pending) instanceof Error);
+    } finally {
+      stopped.process.kill('SIGCONT');
+      await store.close();
+      await stopped.stop();
+    }
+  });
 });
