@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../utils/json.js';
+import { rejectUnknownOptions } from '../utils/options.js';
 
 /** A JSON-safe subset of `tls.ConnectionOptions` (PEM text, not files). */
 export interface RedisTlsOptions {
@@ -247,9 +248,16 @@ const NUMBER_FIELDS = ['port', 'db', 'connectTimeoutMs', 'commandTimeoutMs'] as 
 
 /**
  * Reads connector options from JSON (a config from another process):
- * each known field is type-checked, unknown fields are ignored.
+ * each known field is type-checked, and an unknown field is an error.
  */
 export function optionsFromJson(json: JsonObject): RedisConnectorOptions {
+  // A field this version does not know (a forged or newer config) must not
+  // quietly fall back to defaults such as 127.0.0.1:6379.
+  rejectUnknownOptions(
+    json,
+    [...STRING_FIELDS, ...NUMBER_FIELDS, 'clear', 'tls', 'cluster'],
+    'a redis connector config',
+  );
   const options: RedisConnectorOptions = {};
 
   for (const name of STRING_FIELDS) {

@@ -52,8 +52,9 @@ const CLOSE_GRACE_MS = 10_000;
  * `config()` carries a `password` option (if given), because a consumer in
  * another process needs it to rebuild the connector; use `passwordEnv` so
  * that only the name of an environment variable travels, or treat proxies and
- * references of a password-protected store as secrets. `close({ clear: true })` deletes only the keys this instance
- * wrote (and has not evicted), never the whole database.
+ * references of a password-protected store as secrets.
+ * `close({ clear: true })` deletes only the keys this instance wrote (and has
+ * not evicted), never the whole database.
  */
 export class RedisConnector implements DeferrableConnector<RedisKey> {
   readonly kind = 'redis';

@@ -411,3 +411,12 @@ describe('RedisConnector', { skip, timeout: 600_000 }, () => {
     });
   });
 });
+
+describe('RedisConnector.fromConfig', () => {
+  it('refuses an unknown field instead of falling back to 127.0.0.1:6379', () => {
+    assert.throws(
+      () => RedisConnector.fromConfig({ nodes: [{ host: '127.0.0.1', port: 1 }] }),
+      /Unknown option 'nodes' for a redis connector config/,
+    );
+  });
+});
