@@ -4,7 +4,6 @@
  * Configurations live under the ProxyStore home (`PROXYSTORE_HOME`, or the
  * platform's user data directory), one `endpoints/<name>/config.toml` each.
  */
-import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -17,6 +16,7 @@ import {
   type CommandIO,
 } from '../endpoint/commands.js';
 import { proxystoreHome } from '../utils/home.js';
+import { isMainModule, isParseArgsError } from './cli-support.js';
 
 const USAGE = `Usage: proxystore-endpoint <command> [options]
 
@@ -140,17 +140,7 @@ function cliPath(): string {
   return fileURLToPath(import.meta.url);
 }
 
-function isMain(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return realpathSync(script) === realpathSync(cliPath());
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isMainModule(import.meta.url)) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
@@ -165,7 +155,3 @@ if (isMain()) {
   );
 }
 
-function isParseArgsError(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
-}

@@ -4,15 +4,14 @@
  * show who is logged in, and log out. Tokens live in
  * `<ProxyStore home>/globus-tokens.json`, readable by the owner only.
  */
-import { realpathSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { GlobusConnectorError } from '../globus/errors.js';
 import { login, logout, whoami } from '../globus/login.js';
 import { resolveAuthUrl } from '../globus/services.js';
 import { GlobusTokenStore } from '../globus/token-store.js';
+import { isMainModule, isParseArgsError } from './cli-support.js';
 
 const USAGE = `Usage: proxystore-globus-auth <command> [options]
 
@@ -141,26 +140,7 @@ async function loginCommand(
   return 0;
 }
 
-function cliPath(): string {
-  return fileURLToPath(import.meta.url);
-}
-
-function isMain(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return realpathSync(script) === realpathSync(cliPath());
-  } catch {
-    return false;
-  }
-}
-
-function isParseArgsError(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
-}
-
-if (isMain()) {
+if (isMainModule(import.meta.url)) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {

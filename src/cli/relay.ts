@@ -4,8 +4,6 @@
  * set up peer connections. Prints one startup line with the actual address
  * (so `--port 0` can be used), and stops cleanly on SIGTERM or SIGINT.
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import {
@@ -13,6 +11,7 @@ import {
   DEFAULT_RELAY_PORT,
   RelayServer,
 } from '../endpoint/peering/relay-server.js';
+import { isMainModule, isParseArgsError } from './cli-support.js';
 
 const USAGE = `Usage: proxystore-relay [options]
 
@@ -81,22 +80,7 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-function isMain(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-function isParseArgsError(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
-}
-
-if (isMain()) {
+if (isMainModule(import.meta.url)) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {

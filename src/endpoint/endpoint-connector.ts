@@ -10,6 +10,7 @@ import type { JsonObject } from '../utils/json.js';
 import { isObjectId, newObjectId } from '../utils/uuid.js';
 import { EndpointClient } from './client.js';
 import { findLocalEndpoint, type LocalEndpoint } from './discovery.js';
+import { settledWithin } from '../utils/promises.js';
 
 const log = logger('connector:endpoint');
 
@@ -267,18 +268,6 @@ export class EndpointConnector implements DeferrableConnector<EndpointKey> {
       throw err;
     }
   }
-}
-
-/** Resolves once every promise settled, or after `ms`, whichever is first. */
-async function settledWithin(pending: Promise<unknown>[], ms: number): Promise<void> {
-  if (pending.length === 0) return;
-
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  await Promise.race([Promise.allSettled(pending), late]);
-  clearTimeout(timer);
 }
 
 function closedError(): EndpointConnectorError {

@@ -23,6 +23,7 @@ import {
   resolveRedisOptions,
 } from './redis-config.js';
 import { closedError, toRedisConnectorError } from './redis-errors.js';
+import { settledWithin } from '../utils/promises.js';
 
 const log = logger('connector:redis');
 
@@ -377,18 +378,6 @@ export class RedisConnector implements DeferrableConnector<RedisKey> {
       }
     }
   }
-}
-
-/** Resolves once every promise settled, or after `ms`, whichever is first. */
-async function settledWithin(pending: Promise<unknown>[], ms: number): Promise<void> {
-  if (pending.length === 0) return;
-
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  await Promise.race([Promise.allSettled(pending), late]);
-  clearTimeout(timer);
 }
 
 /** The server's proto-max-bulk-len, or Infinity when CONFIG is not allowed. */
